@@ -1,0 +1,54 @@
+package thebacknd;
+
+/**
+ * A failure the caller should hear about: a kind (which fixes the HTTP status), a snake_case code
+ * and one human sentence. Thrown by domain code, rendered by the edge; never carries a stack trace,
+ * because it is an answer, not a bug.
+ */
+public final class Failure extends RuntimeException {
+
+  /** What went wrong, from the caller's point of view; each kind has one HTTP status. */
+  public enum Kind {
+    BAD_REQUEST(400),
+    FORBIDDEN(403),
+    NOT_FOUND(404),
+    METHOD_NOT_ALLOWED(405),
+    TOO_LARGE(413),
+    CACHE_CHECK_FAILED(422),
+    TOO_MANY(429),
+    AWS_FAILED(502),
+    /** A bug on our side; never used for bad input. */
+    INTERNAL(500);
+
+    public final int status;
+
+    Kind(int status) {
+      this.status = status;
+    }
+  }
+
+  private final Kind kind;
+  private final String code;
+
+  public Failure(Kind kind, String code, String message) {
+    super(message, null, false, false);
+    this.kind = kind;
+    this.code = code;
+  }
+
+  public static Failure badRequest(String code, String message) {
+    return new Failure(Kind.BAD_REQUEST, code, message);
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public int status() {
+    return kind.status;
+  }
+}

@@ -1,0 +1,91 @@
+package thebacknd.aws;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import thebacknd.Lazy;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * One AWS client of each kind, built on first use and then reused for the life of the process
+ * (a Lambda container, the local server, one CLI run). They share one URL-connection HTTP client.
+ *
+ * <p>An emulator is just an endpoint: {@code AWS_ENDPOINT_URL} (or the constructor argument)
+ * points every client at it, and S3 then uses path-style addressing.
+ */
+public final class AwsClients {
+
+  private final Optional<Region> region;
+  private final Optional<URI> endpoint;
+  private final Supplier<SdkHttpClient> http = Lazy.of(() -> UrlConnectionHttpClient.builder().build());
+  private final Supplier<Ec2Client> ec2 = Lazy.of(this::buildEc2);
+  private final Supplier<S3Client> s3 = Lazy.of(this::buildS3);
+  private final Supplier<SecretsManagerClient> secrets = Lazy.of(this::buildSecrets);
+
+  public AwsClients(Optional<Region> region, Optional<URI> endpoint) {
+    this.region = region;
+    this.endpoint = endpoint;
+  }
+
+  /** Region and endpoint from the standard SDK environment variables. */
+  public static AwsClients fromEnvironment(Map<String, String> env) {
+    Optional<Region> region =
+        Optional.ofNullable(env.get("AWS_REGION"))
+            .or(() -> Optional.ofNullable(env.get("AWS_DEFAULT_REGION")))
+            .filter(r -> !r.isBlank())
+            .map(Region::of);
+    Optional<URI> endpoint =
+        Optional.ofNullable(env.get("AWS_ENDPOINT_URL"))
+            .filter(u -> !u.isBlank())
+            .map(URI::create);
+    return new AwsClients(region, endpoint);
+  }
+
+  public Ec2Client ec2() {
+    return ec2.get();
+  }
+
+  public S3Client s3() {
+    return s3.get();
+  }
+
+  public SecretsManagerClient secretsManager() {
+    return secrets.get();
+  }
+
+  private Ec2Client buildEc2() {
+    var builder = Ec2Client.builder().httpClient(http.get());
+    region.ifPresent(builder::region);
+    endpoint.ifPresent(builder::endpointOverride);
+    return builder.build();
+  }
+
+  private S3Client buildS3() {
+    var builder =
+        S3Client.builder()
+            .httpClient(http.get())
+            // Emulators (and some S3-compatible stores) only speak path-style and do not send
+            // or accept the newer default checksums.
+            .forcePathStyle(endpoint.isPresent())
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    region.ifPresent(builder::region);
+    endpoint.ifPresent(builder::endpointOverride);
+    return builder.build();
+  }
+
+  private SecretsManagerClient buildSecrets() {
+    var builder = SecretsManagerClient.builder().httpClient(http.get());
+    region.ifPresent(builder::region);
+    endpoint.ifPresent(builder::endpointOverride);
+    return builder.build();
+  }
+}

@@ -1,0 +1,138 @@
+package thebacknd.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import thebacknd.Failure;
+import thebacknd.Json;
+import thebacknd.edge.ApiResponse;
+import thebacknd.edge.Endpoint;
+
+/**
+ * The API over HTTP. Requests to an AWS URL (API Gateway) are signed with SigV4 using the SDK's
+ * signer and the caller's default credentials, as the API's IAM authorizer expects.
+ */
+final class HttpApiClient implements ApiClient {
+
+  private static final Pattern AWS_HOST =
+      Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
+  private static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+  private final URI base;
+  private final Optional<String> signingRegion;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  HttpApiClient(URI base, Optional<String> signingRegion) {
+    this.base = base;
+    this.signingRegion = signingRegion;
+  }
+
+  /**
+   * Signs when the URL is an API Gateway one (region from its host name), or when
+   * {@code THEBACKND_API_SIGV4} is {@code true} (region from {@code AWS_REGION}), e.g. behind a
+   * custom domain.
+   */
+  static HttpApiClient forUrl(URI base, Map<String, String> env) {
+    Matcher m = AWS_HOST.matcher(String.valueOf(base.getHost()));
+    if (m.matches()) {
+      return new HttpApiClient(base, Optional.of(m.group(1)));
+    }
+    if ("true".equalsIgnoreCase(env.getOrDefault("THEBACKND_API_SIGV4", ""))) {
+      String region = Optional.ofNullable(env.get("AWS_REGION")).orElse(env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1"));
+      return new HttpApiClient(base, Optional.of(region));
+    }
+    return new HttpApiClient(base, Optional.empty());
+  }
+
+  @Override
+  public ApiResponse call(Endpoint endpoint, Object body) {
+    String text = body == null ? "" : Json.write(body);
+    URI uri = resolve(endpoint);
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT);
+    if (endpoint.method.equals("GET")) {
+      request.GET();
+    } else {
+      request.POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8));
+      request.header("Content-Type", "application/json");
+    }
+    signingRegion.ifPresent(region -> sign(request, uri, endpoint.method, text, region));
+    HttpResponse<String> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new Failure(Failure.Kind.AWS_FAILED, "api_unreachable", "Cannot reach " + uri + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Failure(Failure.Kind.AWS_FAILED, "interrupted", "Interrupted while calling " + uri + ".");
+    }
+    return new ApiResponse(response.statusCode(), parse(response));
+  }
+
+  private URI resolve(Endpoint endpoint) {
+    String root = base.toString().replaceAll("/+$", "");
+    return URI.create(root + endpoint.path);
+  }
+
+  private static JsonNode parse(HttpResponse<String> response) {
+    try {
+      return Json.parse(response.body());
+    } catch (Failure notJson) {
+      // API Gateway answers some errors itself (403 from the IAM authorizer) in its own shape.
+      var error = Json.object();
+      error.putObject("error")
+          .put("code", "http_" + response.statusCode())
+          .put("message", abbreviate(response.body()));
+      return error;
+    }
+  }
+
+  private static void sign(HttpRequest.Builder request, URI uri, String method, String body, String region) {
+    SdkHttpRequest unsigned =
+        SdkHttpRequest.builder()
+            .uri(uri)
+            .method(SdkHttpMethod.fromValue(method))
+            .putHeader("Content-Type", "application/json")
+            .build();
+    SignedRequest signed =
+        AwsV4HttpSigner.create()
+            .sign(
+                r ->
+                    r.identity(DefaultCredentialsProvider.builder().build().resolveCredentials())
+                        .request(unsigned)
+                        .payload(ContentStreamProvider.fromUtf8String(body))
+                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, region));
+    for (Map.Entry<String, List<String>> header : signed.request().headers().entrySet()) {
+      if (RESTRICTED.contains(header.getKey().toLowerCase())) {
+        continue;
+      }
+      for (String value : header.getValue()) {
+        request.setHeader(header.getKey(), value);
+      }
+    }
+  }
+
+  /** Headers the JDK client sets itself and refuses from callers. */
+  private static final List<String> RESTRICTED = List.of("host", "content-length", "connection");
+
+  private static String abbreviate(String text) {
+    String line = text == null ? "" : text.strip().replace('\n', ' ');
+    return line.length() <= 200 ? line : line.substring(0, 200) + "…";
+  }
+}

@@ -1,0 +1,21 @@
+package thebacknd.cli;
+
+import thebacknd.Json;
+import thebacknd.edge.Api;
+import thebacknd.edge.ApiResponse;
+import thebacknd.edge.Endpoint;
+
+/** --local: the domain code in this process, with the caller's own AWS credentials. */
+final class LocalApiClient implements ApiClient {
+
+  private final Api api;
+
+  LocalApiClient(Api api) {
+    this.api = api;
+  }
+
+  @Override
+  public ApiResponse call(Endpoint endpoint, Object body) {
+    return api.handle(endpoint, body == null ? null : Json.write(body));
+  }
+}

@@ -1,0 +1,73 @@
+package thebacknd.cli;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import thebacknd.Failure;
+import thebacknd.config.ConfigException;
+
+/**
+ * {@code thebacknd}: the developer's command. Exit codes: 0 ok, 1 the operation failed, 2 usage or
+ * configuration error.
+ */
+@Command(
+    name = "thebacknd",
+    mixinStandardHelpOptions = true,
+    version = "thebacknd 0.1.0",
+    description = "Run a NixOS toplevel or a program on a fresh, self-destroying EC2 VM.",
+    subcommands = {
+      RunCommand.class,
+      ListCommand.class,
+      DestroyCommand.class,
+      DestroyAllCommand.class,
+      DestroyOldCommand.class,
+      ServeCommand.class,
+      CacheCommand.class,
+      CompletionCommand.class
+    })
+public final class Main implements Runnable {
+
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  public static final int USAGE = 2;
+
+  private final Map<String, String> env;
+
+  Main(Map<String, String> env) {
+    this.env = env;
+  }
+
+  Map<String, String> env() {
+    return env;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(new CommandLine(this), "a command is required; see --help");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs one command line; used by {@link #main} and by tests (with their own env and streams). */
+  public static int execute(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Main(env));
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof ConfigException) {
+            err.println("thebacknd: configuration error: " + e.getMessage());
+            return USAGE;
+          }
+          if (e instanceof Failure f) {
+            err.println("thebacknd: " + f.getMessage());
+            return f.kind() == Failure.Kind.BAD_REQUEST ? USAGE : FAILED;
+          }
+          throw e;
+        });
+    return cli.execute(args);
+  }
+}

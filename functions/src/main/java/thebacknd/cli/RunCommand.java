@@ -1,0 +1,204 @@
+package thebacknd.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import thebacknd.Failure;
+import thebacknd.Json;
+import thebacknd.cache.BinaryPath;
+import thebacknd.cache.StorePath;
+import thebacknd.config.ConfigException;
+import thebacknd.edge.ApiResponse;
+import thebacknd.edge.Endpoint;
+
+@Command(
+    name = "run",
+    description = {
+      "Create a VM running PATH: a NixOS toplevel (/nix/store/…-nixos-system-…), a program inside a",
+      "store path (/nix/store/…-hello/bin/hello), or nothing for the plain base image.",
+      "With -A ATTR [FILE], build, sign and push the toplevel first (toplevel-scripts/build-toplevel.sh)."
+    })
+final class RunCommand implements Callable<Integer> {
+
+  @ParentCommand Main main;
+  @Mixin ApiOptions api;
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "PATH", description = "Store path to run (with -A: the Nix file to build from).")
+  String path;
+
+  @Option(names = {"-A", "--attr"}, paramLabel = "ATTR", description = "Build this attribute of FILE (default ./default.nix) first.")
+  String attr;
+
+  @Option(names = "--binary", description = "Treat PATH as a program even if it is a whole store path.")
+  boolean binary;
+
+  @Option(names = "--type", paramLabel = "TYPE", description = "Instance type (must be allowed by the service).")
+  String instanceType;
+
+  @Option(names = "--ttl", paramLabel = "MINUTES", description = "Lifetime in minutes before the VM destroys itself.")
+  Integer ttlMinutes;
+
+  @Option(names = "--wait", description = "Show the VM's phases until it is running (or failed).")
+  boolean waitForPhase;
+
+  @Option(names = "--wait-timeout", paramLabel = "MINUTES", defaultValue = "15", description = "Give up waiting after this long (default: ${DEFAULT-VALUE}).")
+  int waitTimeoutMinutes;
+
+  @Option(names = "--poll-seconds", paramLabel = "SECONDS", defaultValue = "2", hidden = true)
+  int pollSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, Object> body = new LinkedHashMap<>();
+    String target = attr != null ? build() : path;
+    if (target != null) {
+      body.put(isBinary(target) ? "nix_binary" : "nix_toplevel", validated(target));
+    } else if (binary) {
+      throw new ParameterException(spec.commandLine(), "--binary needs a PATH");
+    }
+    if (instanceType != null) {
+      body.put("instance_type", instanceType);
+    }
+    if (ttlMinutes != null) {
+      body.put("ttl_minutes", ttlMinutes);
+    }
+    ApiClient client = api.client(main.env());
+    ApiResponse created = client.call(Endpoint.CREATE, body);
+    if (created.status() >= 400) {
+      return Answer.error(spec, created);
+    }
+    JsonNode vm = created.body().path("vm");
+    PrintWriter out = spec.commandLine().getOut();
+    if (!waitForPhase) {
+      return Answer.print(spec, api, created, (o, b) -> o.println("Created " + Render.summary(vm, Instant.now())));
+    }
+    if (!api.json) {
+      out.println("Created " + Render.summary(vm, Instant.now()));
+      out.flush();
+    }
+    return waitForPhase(client, vm.path("vm_id").asText());
+  }
+
+  private boolean isBinary(String target) {
+    if (binary) {
+      return true;
+    }
+    if (target.indexOf('/', StorePath.STORE_DIR.length()) >= 0) {
+      return true;
+    }
+    // A whole store path that is a file (writeScript, writeShellScript…) is a program too.
+    return Files.isRegularFile(Path.of(target));
+  }
+
+  private String validated(String target) {
+    try {
+      return isBinary(target) ? BinaryPath.parse(target).toString() : StorePath.parse(target).toString();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "invalid PATH " + target + ": " + e.getMessage());
+    }
+  }
+
+  /** Runs build-toplevel.sh; its last line of output is the store path it pushed. */
+  private String build() throws IOException, InterruptedException {
+    Path script = scriptsDir().resolve("build-toplevel.sh");
+    List<String> command = path == null ? List.of(script.toString(), "-A", attr) : List.of(script.toString(), "-A", attr, path);
+    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    process.getOutputStream().close();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int status = process.waitFor();
+    if (status != 0) {
+      throw new Failure(Failure.Kind.AWS_FAILED, "build_failed", "build-toplevel.sh failed with exit code " + status + "; nothing was created.");
+    }
+    return output.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b)
+        .orElseThrow(() -> new Failure(Failure.Kind.AWS_FAILED, "build_failed", "build-toplevel.sh printed no store path."))
+        .trim();
+  }
+
+  private Path scriptsDir() {
+    return Optional.ofNullable(main.env().get("THEBACKND_SCRIPTS_DIR"))
+        .map(Path::of)
+        .orElseThrow(() -> new ConfigException("THEBACKND_SCRIPTS_DIR is not set; run through toplevel-scripts/thebacknd"));
+  }
+
+  /** Polls list until the VM is running, finished or failed, or the timeout; bounded by design. */
+  private int waitForPhase(ApiClient client, String vmId) throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    long rounds = Math.max(1, Duration.ofMinutes(waitTimeoutMinutes).toSeconds() / Math.max(1, pollSeconds));
+    String lastPhase = null;
+    JsonNode lastSeen = null;
+    for (long round = 0; round < rounds; round++) {
+      ApiResponse listed = client.call(Endpoint.LIST, null);
+      if (listed.status() >= 400) {
+        return Answer.error(spec, listed);
+      }
+      Optional<JsonNode> vm = find(listed.body().path("vms"), vmId);
+      if (vm.isEmpty()) {
+        boolean done = "finished".equals(lastPhase);
+        finish(out, lastSeen, done ? null : "the VM is gone (last phase: " + Objects.requireNonNullElse(lastPhase, "none") + ")");
+        return done ? Main.OK : Main.FAILED;
+      }
+      lastSeen = vm.get();
+      String phase = vm.get().path("phase").isNull() ? null : vm.get().path("phase").asText(null);
+      if (phase != null && !phase.equals(lastPhase)) {
+        lastPhase = phase;
+        if (!api.json) {
+          String detail = Render.text(vm.get(), "phase_detail");
+          out.println(Render.text(vm.get(), "name") + ": " + phase + ("-".equals(detail) ? "" : " (" + detail + ")"));
+          out.flush();
+        }
+      }
+      if ("running".equals(phase) || "finished".equals(phase)) {
+        finish(out, lastSeen, null);
+        return Main.OK;
+      }
+      if ("failed".equals(phase)) {
+        finish(out, lastSeen, "the VM failed: " + Render.text(vm.get(), "phase_detail"));
+        return Main.FAILED;
+      }
+      Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());
+    }
+    err.println("thebacknd: gave up waiting after " + waitTimeoutMinutes + " minutes; the VM keeps running until it expires");
+    return Main.FAILED;
+  }
+
+  private void finish(PrintWriter out, JsonNode vm, String problem) {
+    if (api.json && vm != null) {
+      out.println(Json.write(Map.of("vm", vm)));
+      out.flush();
+    }
+    if (problem != null) {
+      spec.commandLine().getErr().println("thebacknd: " + problem);
+      spec.commandLine().getErr().flush();
+    }
+  }
+
+  private static Optional<JsonNode> find(JsonNode vms, String vmId) {
+    for (JsonNode vm : vms) {
+      if (vmId.equals(vm.path("vm_id").asText())) {
+        return Optional.of(vm);
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,177 @@
+package thebacknd.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Every setting of DESIGN §3, read once from the environment and checked at start-up, so a
+ * mistake is one line naming the variable instead of a failure at the first request.
+ *
+ * <p>Settings only {@code create} needs ({@code THEBACKND_IMAGE_ID}, {@code THEBACKND_API_URL})
+ * are optional here and demanded by {@link #requireLaunchSettings()}.
+ */
+public record Config(
+    Optional<String> secret,
+    Optional<String> secretArn,
+    Optional<String> previousSecret,
+    Optional<String> imageId,
+    String defaultInstanceType,
+    Set<String> allowedInstanceTypes,
+    Duration defaultTtl,
+    Duration maxTtl,
+    int maxVms,
+    Optional<String> instanceProfile,
+    Optional<String> subnetId,
+    List<String> securityGroupIds,
+    Optional<String> keyName,
+    Optional<URI> apiUrl,
+    String nixCache,
+    String nixTrustedKey,
+    boolean verifyCache) {
+
+  private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
+
+  public static Config fromEnvironment(Map<String, String> env) {
+    Env e = new Env(env);
+    Optional<String> secret = e.optional("THEBACKND_SECRET");
+    Optional<String> secretArn = e.optional("THEBACKND_SECRET_ARN");
+    if (secret.isEmpty() && secretArn.isEmpty()) {
+      throw new ConfigException(
+          "THEBACKND_SECRET is required (or THEBACKND_SECRET_ARN naming a Secrets Manager secret)");
+    }
+    secret.ifPresent(s -> requireStrongSecret("THEBACKND_SECRET", s));
+    Optional<String> previous = e.optional("THEBACKND_PREVIOUS_SECRET");
+    previous.ifPresent(s -> requireStrongSecret("THEBACKND_PREVIOUS_SECRET", s));
+
+    String instanceType = e.optional("THEBACKND_INSTANCE_TYPE").orElse("t3.micro");
+    requireInstanceType("THEBACKND_INSTANCE_TYPE", instanceType);
+    Set<String> allowed = new LinkedHashSet<>(e.list("THEBACKND_ALLOWED_INSTANCE_TYPES"));
+    allowed.forEach(t -> requireInstanceType("THEBACKND_ALLOWED_INSTANCE_TYPES", t));
+    allowed.add(instanceType);
+
+    int ttl = e.positiveInt("THEBACKND_TTL_MINUTES", 60);
+    int maxTtl = e.positiveInt("THEBACKND_MAX_TTL_MINUTES", 720);
+    if (ttl > maxTtl) {
+      throw new ConfigException(
+          "THEBACKND_TTL_MINUTES (" + ttl + ") exceeds THEBACKND_MAX_TTL_MINUTES (" + maxTtl + ")");
+    }
+
+    String nixCache = e.required("NIX_CACHE");
+    if (!nixCache.startsWith("s3://")
+        && !nixCache.startsWith("http://")
+        && !nixCache.startsWith("https://")) {
+      throw new ConfigException(
+          "NIX_CACHE must be s3://bucket[/prefix]?region=… or an http(s):// URL, got " + nixCache);
+    }
+    String trustedKey = e.required("NIX_TRUSTED_KEY");
+
+    return new Config(
+        secret,
+        secretArn,
+        previous,
+        e.optional("THEBACKND_IMAGE_ID"),
+        instanceType,
+        Set.copyOf(allowed),
+        Duration.ofMinutes(ttl),
+        Duration.ofMinutes(maxTtl),
+        e.positiveInt("THEBACKND_MAX_VMS", 10),
+        e.optional("THEBACKND_INSTANCE_PROFILE"),
+        e.optional("THEBACKND_SUBNET_ID"),
+        e.list("THEBACKND_SECURITY_GROUP_IDS"),
+        e.optional("THEBACKND_KEY_NAME"),
+        e.optional("THEBACKND_API_URL").map(u -> apiUrl(u)),
+        nixCache,
+        trustedKey,
+        e.bool("THEBACKND_VERIFY_CACHE", true));
+  }
+
+  /** What {@code create} needs on top of the rest; checked when the create function starts. */
+  public void requireLaunchSettings() {
+    if (imageId.isEmpty()) {
+      throw new ConfigException("THEBACKND_IMAGE_ID is required to create VMs (the base image AMI)");
+    }
+    if (apiUrl.isEmpty()) {
+      throw new ConfigException(
+          "THEBACKND_API_URL is required to create VMs (VMs call it back to report and self-destroy)");
+    }
+  }
+
+  private static URI apiUrl(String value) {
+    try {
+      URI uri = URI.create(value);
+      if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()))
+          || uri.getHost() == null) {
+        throw new IllegalArgumentException();
+      }
+      return uri;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("THEBACKND_API_URL must be an http(s) URL, got " + value);
+    }
+  }
+
+  private static void requireStrongSecret(String name, String value) {
+    if (value.length() < 16) {
+      throw new ConfigException(name + " must be at least 16 characters long");
+    }
+  }
+
+  private static void requireInstanceType(String name, String value) {
+    if (!INSTANCE_TYPE.matcher(value).matches()) {
+      throw new ConfigException(name + " has an invalid instance type: " + value);
+    }
+  }
+
+  /** Small typed reader over the environment map; every error names its variable. */
+  private record Env(Map<String, String> env) {
+
+    Optional<String> optional(String name) {
+      String value = env.get(name);
+      return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    String required(String name) {
+      return optional(name).orElseThrow(() -> new ConfigException(name + " is required"));
+    }
+
+    List<String> list(String name) {
+      return optional(name)
+          .map(v -> Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList())
+          .orElse(List.of());
+    }
+
+    int positiveInt(String name, int fallback) {
+      Optional<String> value = optional(name);
+      if (value.isEmpty()) {
+        return fallback;
+      }
+      try {
+        int parsed = Integer.parseInt(value.get());
+        if (parsed > 0) {
+          return parsed;
+        }
+      } catch (NumberFormatException ignored) {
+        // fall through to the one-line error below
+      }
+      throw new ConfigException(name + " must be a positive integer, got " + value.get());
+    }
+
+    boolean bool(String name, boolean fallback) {
+      Optional<String> value = optional(name);
+      if (value.isEmpty()) {
+        return fallback;
+      }
+      return switch (value.get().toLowerCase()) {
+        case "true", "1", "yes" -> true;
+        case "false", "0", "no" -> false;
+        default -> throw new ConfigException(name + " must be true or false, got " + value.get());
+      };
+    }
+  }
+}

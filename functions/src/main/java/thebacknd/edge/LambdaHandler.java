@@ -1,0 +1,101 @@
+package thebacknd.edge;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import thebacknd.Failure;
+import thebacknd.Json;
+import thebacknd.Lazy;
+import thebacknd.Log;
+import thebacknd.config.ConfigException;
+
+/**
+ * What every function shares: built once per container (configuration checked at init, so a
+ * mistake fails the init with one line), then for each invocation it tells apart an API Gateway
+ * HTTP API v2 event, a schedule event and a direct payload, and answers in the same shape.
+ */
+public abstract class LambdaHandler implements RequestStreamHandler {
+
+  private static final Lazy<Api> API = Lazy.of(() -> Api.fromEnvironment(System.getenv()));
+
+  private final Endpoint endpoint;
+  private final Api api;
+
+  protected LambdaHandler(Endpoint endpoint) {
+    this.endpoint = endpoint;
+    try {
+      this.api = API.get();
+      api.requireReadyFor(endpoint);
+    } catch (ConfigException e) {
+      Log.warn("configuration error: " + e.getMessage());
+      throw e;
+    }
+  }
+
+  @Override
+  public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    byte[] payload = input.readAllBytes();
+    String answer;
+    JsonNode event;
+    try {
+      event = Json.MAPPER.readTree(payload);
+    } catch (IOException e) {
+      event = null;
+    }
+    if (event != null && isHttpApiEvent(event)) {
+      answer = Json.write(httpResponse(fromHttpApi(event)));
+    } else if (event != null && endpoint == Endpoint.DESTROY_OLD && isScheduleEvent(event)) {
+      answer = api.handle(endpoint, "{}").bodyText();
+    } else {
+      answer = api.handle(endpoint, new String(payload, StandardCharsets.UTF_8)).bodyText();
+    }
+    output.write(answer.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private ApiResponse fromHttpApi(JsonNode event) {
+    String method = event.path("requestContext").path("http").path("method").asText("");
+    if (!endpoint.method.equalsIgnoreCase(method)) {
+      return ApiResponse.error(
+          new Failure(Failure.Kind.METHOD_NOT_ALLOWED, "method_not_allowed", endpoint.path + " only accepts " + endpoint.method + "."));
+    }
+    JsonNode body = event.get("body");
+    String text = body == null || body.isNull() ? "" : body.asText();
+    if (event.path("isBase64Encoded").asBoolean(false)) {
+      try {
+        text = new String(Base64.getDecoder().decode(text), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return ApiResponse.error(Failure.badRequest("malformed_body", "The body is not valid base64."));
+      }
+    }
+    return api.handle(endpoint, text);
+  }
+
+  private static ObjectNode httpResponse(ApiResponse response) {
+    ObjectNode out = Json.object();
+    out.put("statusCode", response.status());
+    out.putObject("headers").put("content-type", "application/json");
+    out.put("body", response.bodyText());
+    out.put("isBase64Encoded", false);
+    return out;
+  }
+
+  /** An API Gateway HTTP API payload format 2.0 event. */
+  static boolean isHttpApiEvent(JsonNode event) {
+    return event.isObject()
+        && "2.0".equals(event.path("version").asText())
+        && event.path("requestContext").has("http");
+  }
+
+  /** An EventBridge (rule or Scheduler) scheduled invocation. */
+  static boolean isScheduleEvent(JsonNode event) {
+    return event.isObject()
+        && ("Scheduled Event".equals(event.path("detail-type").asText())
+            || "aws.scheduler".equals(event.path("source").asText()));
+  }
+}

@@ -1,0 +1,250 @@
+package thebacknd.vm;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.HttpTokensState;
+import software.amazon.awssdk.services.ec2.model.IamInstanceProfileSpecification;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataOptionsRequest;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataTagsState;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
+import software.amazon.awssdk.services.ec2.model.TerminateInstancesRequest;
+import thebacknd.Failure;
+
+/**
+ * Our VMs as EC2 holds them. Every read filters on {@code thebacknd=true} and checks the tag again
+ * in code, so a {@link Vm} only ever stands for one of ours; every write takes {@link Vm}s, so
+ * nothing without our tag can be terminated or tagged.
+ */
+public final class Fleet {
+
+  /** Instance ids per TerminateInstances call; one call per batch instead of one per VM. */
+  static final int TERMINATE_BATCH = 1000;
+  /** The largest page DescribeInstances allows. */
+  static final int PAGE_SIZE = 1000;
+
+  private final Ec2Client ec2;
+  private final Duration defaultTtl;
+
+  public Fleet(Ec2Client ec2, Duration defaultTtl) {
+    this.ec2 = ec2;
+    this.defaultTtl = defaultTtl;
+  }
+
+  /** Every live VM of ours, all pages read, ordered by name number. */
+  public List<Vm> live(Instant now) {
+    return describe(now, List.of());
+  }
+
+  /** The live VM(s) carrying this vm_id (normally one; none once it is gone). */
+  public List<Vm> liveWithVmId(String vmId, Instant now) {
+    return describe(now, List.of(Filter.builder().name("tag:" + VmTags.VM_ID).values(vmId).build()));
+  }
+
+  /** What one RunInstances call needs; tags and user-data are built from it. */
+  public record Launch(
+      String imageId,
+      String instanceType,
+      String name,
+      String vmId,
+      Instant expiresAt,
+      Optional<String> nixToplevel,
+      Optional<String> nixBinary,
+      String userDataJson,
+      Optional<String> instanceProfile,
+      Optional<String> subnetId,
+      List<String> securityGroupIds,
+      Optional<String> keyName,
+      String clientToken) {}
+
+  public Vm launch(Launch launch, Instant now) {
+    List<Tag> tags = new ArrayList<>();
+    tags.add(tag(VmTags.OURS, VmTags.OURS_VALUE));
+    tags.add(tag(VmTags.NAME, launch.name()));
+    tags.add(tag(VmTags.VM_ID, launch.vmId()));
+    tags.add(tag(VmTags.EXPIRES_AT, launch.expiresAt().toString()));
+    launch.nixToplevel().ifPresent(p -> tags.add(tag(VmTags.TOPLEVEL, p)));
+    launch.nixBinary().ifPresent(p -> tags.add(tag(VmTags.BINARY, p)));
+
+    RunInstancesRequest.Builder request =
+        RunInstancesRequest.builder()
+            .imageId(launch.imageId())
+            .instanceType(launch.instanceType())
+            .minCount(1)
+            .maxCount(1)
+            // Retries of this call by the SDK launch nothing twice.
+            .clientToken(launch.clientToken())
+            .userData(Base64.getEncoder().encodeToString(launch.userDataJson().getBytes(StandardCharsets.UTF_8)))
+            .metadataOptions(
+                InstanceMetadataOptionsRequest.builder()
+                    .httpEndpoint(InstanceMetadataEndpointState.ENABLED)
+                    .httpTokens(HttpTokensState.REQUIRED)
+                    .httpPutResponseHopLimit(1)
+                    .instanceMetadataTags(InstanceMetadataTagsState.ENABLED)
+                    .build())
+            .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+            .tagSpecifications(
+                TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build(),
+                TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tags).build());
+    launch.instanceProfile().ifPresent(p -> request.iamInstanceProfile(profile(p)));
+    launch.subnetId().ifPresent(request::subnetId);
+    if (!launch.securityGroupIds().isEmpty()) {
+      request.securityGroupIds(launch.securityGroupIds());
+    }
+    launch.keyName().ifPresent(request::keyName);
+
+    Instance instance = call("RunInstances", () -> ec2.runInstances(request.build())).instances().get(0);
+    return toVm(instance, now)
+        .orElseThrow(() -> new IllegalStateException("EC2 launched " + instance.instanceId() + " without our tag"));
+  }
+
+  /** Terminates the given VMs in batches; returns their instance ids. */
+  public List<String> terminate(Collection<Vm> vms) {
+    List<String> ids = vms.stream().map(Vm::instanceId).distinct().toList();
+    for (int from = 0; from < ids.size(); from += TERMINATE_BATCH) {
+      List<String> batch = ids.subList(from, Math.min(ids.size(), from + TERMINATE_BATCH));
+      call("TerminateInstances", () -> ec2.terminateInstances(TerminateInstancesRequest.builder().instanceIds(batch).build()));
+    }
+    return ids;
+  }
+
+  /** Sets tags on one VM's instance (not on its volumes: the phase is about the machine). */
+  public void tag(Vm vm, Map<String, String> tags) {
+    List<Tag> list = tags.entrySet().stream().map(e -> tag(e.getKey(), e.getValue())).toList();
+    call("CreateTags", () -> ec2.createTags(CreateTagsRequest.builder().resources(vm.instanceId()).tags(list).build()));
+  }
+
+  private List<Vm> describe(Instant now, List<Filter> extra) {
+    List<Filter> filters = new ArrayList<>();
+    filters.add(Filter.builder().name("tag:" + VmTags.OURS).values(VmTags.OURS_VALUE).build());
+    filters.add(Filter.builder().name("instance-state-name").values(VmTags.LIVE_STATES).build());
+    filters.addAll(extra);
+    DescribeInstancesRequest request =
+        DescribeInstancesRequest.builder().filters(filters).maxResults(PAGE_SIZE).build();
+    return call(
+        "DescribeInstances",
+        () ->
+            ec2.describeInstancesPaginator(request).reservations().stream()
+                .flatMap(r -> r.instances().stream())
+                // The filter above is the server's promise; this is ours.
+                .filter(i -> VmTags.LIVE_STATES.contains(i.state().nameAsString()))
+                .map(i -> toVm(i, now))
+                .flatMap(Optional::stream)
+                .sorted(BY_NAME)
+                .toList());
+  }
+
+  /** The VM an instance stands for, or empty when it does not carry {@code thebacknd=true}. */
+  Optional<Vm> toVm(Instance instance, Instant now) {
+    Map<String, String> tags =
+        instance.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> a));
+    if (!VmTags.OURS_VALUE.equals(tags.get(VmTags.OURS))) {
+      return Optional.empty();
+    }
+    Instant launchedAt = instance.launchTime();
+    Instant expiresAt = expiry(tags.get(VmTags.EXPIRES_AT)).orElse(launchedAt.plus(defaultTtl));
+    List<String> ips =
+        Stream.concat(
+                Stream.ofNullable(instance.publicIpAddress()),
+                instance.networkInterfaces().stream()
+                    .flatMap(n -> n.ipv6Addresses().stream())
+                    .map(a -> a.ipv6Address()))
+            .distinct()
+            .toList();
+    return Optional.of(
+        new Vm(
+            tags.get(VmTags.NAME),
+            tags.get(VmTags.VM_ID),
+            instance.instanceId(),
+            instance.state().nameAsString(),
+            instance.instanceTypeAsString(),
+            tags.get(VmTags.TOPLEVEL),
+            tags.get(VmTags.BINARY),
+            launchedAt,
+            expiresAt,
+            !now.isBefore(expiresAt),
+            ips,
+            tags.get(VmTags.PHASE),
+            blankToNull(tags.get(VmTags.PHASE_DETAIL))));
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+
+  private static Optional<Instant> expiry(String tag) {
+    if (tag == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Instant.parse(tag));
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+
+  static final Comparator<Vm> BY_NAME =
+      Comparator.comparing((Vm vm) -> vm.number().orElse(Integer.MAX_VALUE))
+          .thenComparing(vm -> vm.name() == null ? "" : vm.name())
+          .thenComparing(Vm::instanceId);
+
+  private static IamInstanceProfileSpecification profile(String nameOrArn) {
+    return nameOrArn.startsWith("arn:")
+        ? IamInstanceProfileSpecification.builder().arn(nameOrArn).build()
+        : IamInstanceProfileSpecification.builder().name(nameOrArn).build();
+  }
+
+  private static Tag tag(String key, String value) {
+    return Tag.builder().key(key).value(value).build();
+  }
+
+  /** Runs one EC2 call; AWS refusals and network failures become a 502 naming the call. */
+  private static <T> T call(String operation, Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (AwsServiceException e) {
+      String code = e.awsErrorDetails() == null ? "unknown" : e.awsErrorDetails().errorCode();
+      throw new Failure(
+          Failure.Kind.AWS_FAILED,
+          "aws_error",
+          "EC2 " + operation + " failed with " + code + ": " + firstLine(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage()));
+    } catch (SdkClientException e) {
+      throw new Failure(
+          Failure.Kind.AWS_FAILED, "aws_unreachable", "EC2 " + operation + " could not be reached: " + firstLine(e.getMessage()));
+    } catch (SdkException e) {
+      throw new Failure(Failure.Kind.AWS_FAILED, "aws_error", "EC2 " + operation + " failed: " + firstLine(e.getMessage()));
+    }
+  }
+
+  static String firstLine(String text) {
+    if (text == null) {
+      return "no detail";
+    }
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+}

@@ -1,0 +1,50 @@
+package thebacknd.vm;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Supplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Kill codes: lowercase hex of HMAC-SHA256(secret, vm_id). A VM proves who it is with its code;
+ * verification compares in constant time and also accepts the previous secret, so a key can be
+ * rotated without stranding running VMs.
+ */
+public final class KillCodes {
+
+  private final Supplier<List<String>> secrets;
+
+  /** {@code secrets}: the current secret first, then older ones still accepted. */
+  public KillCodes(Supplier<List<String>> secrets) {
+    this.secrets = secrets;
+  }
+
+  public String codeFor(String vmId) {
+    return hmacHex(secrets.get().get(0), vmId);
+  }
+
+  public boolean verify(String vmId, String code) {
+    byte[] given = code.getBytes(StandardCharsets.UTF_8);
+    boolean match = false;
+    // Every key is tried, whatever matched before, so timing says nothing about which one did.
+    for (String secret : secrets.get()) {
+      byte[] expected = hmacHex(secret, vmId).getBytes(StandardCharsets.UTF_8);
+      match |= MessageDigest.isEqual(expected, given);
+    }
+    return match;
+  }
+
+  private static String hmacHex(String secret, String vmId) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal(vmId.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  }
+}

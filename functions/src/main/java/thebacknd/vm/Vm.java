@@ -1,0 +1,51 @@
+package thebacknd.vm;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One of our VMs as the API shows it (DESIGN §4). Built only by {@link Fleet} from instances that
+ * carry {@code thebacknd=true}; absent values are {@code null} so they render as JSON nulls.
+ */
+public record Vm(
+    String name,
+    String vmId,
+    String instanceId,
+    String state,
+    String instanceType,
+    String nixToplevel,
+    String nixBinary,
+    Instant launchedAt,
+    Instant expiresAt,
+    boolean shouldBeDestroyed,
+    List<String> publicIps,
+    String phase,
+    String phaseDetail) {
+
+  public static final String NAME_PREFIX = "thebacknd-";
+  private static final Pattern NAME = Pattern.compile(NAME_PREFIX + "([1-9][0-9]{0,8})");
+
+  public Vm {
+    publicIps = List.copyOf(publicIps);
+  }
+
+  public static String nameFor(int number) {
+    return NAME_PREFIX + number;
+  }
+
+  /** N of a {@code thebacknd-N} name, or empty when the name is missing or not ours. */
+  public static Optional<Integer> numberOf(String name) {
+    if (name == null) {
+      return Optional.empty();
+    }
+    Matcher m = NAME.matcher(name);
+    return m.matches() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+  }
+
+  Optional<Integer> number() {
+    return numberOf(name);
+  }
+}

@@ -1,0 +1,271 @@
+package thebacknd.vm;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import thebacknd.Failure;
+import thebacknd.Log;
+import thebacknd.aws.AwsClients;
+import thebacknd.cache.ClosureCheck;
+import thebacknd.cache.ClosureReport;
+import thebacknd.cache.StorePath;
+import thebacknd.config.Config;
+
+/**
+ * The VM lifecycle: create, list, destroy (all, old, one by name, self) and phase reports. Every
+ * entry point (Lambda handlers, local server, CLI --local) calls these methods and nothing else.
+ */
+public final class VmService {
+
+  /** Rounds of claim → settle → re-check before a create gives up under heavy contention. */
+  static final int MAX_LAUNCH_ROUNDS = 5;
+  /** Extra wait after a launch second ends, for EC2 to show every launch of that second. */
+  static final Duration SETTLE_MARGIN = Duration.ofMillis(500);
+
+  private static final Pattern VM_ID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final int MAX_DETAIL_LENGTH = 255;
+
+  private final Config config;
+  private final Fleet fleet;
+  private final KillCodes killCodes;
+  private final Supplier<ClosureCheck> closureCheck;
+  private final Clock clock;
+
+  public VmService(
+      Config config, Fleet fleet, KillCodes killCodes, Supplier<ClosureCheck> closureCheck, Clock clock) {
+    this.config = config;
+    this.fleet = fleet;
+    this.killCodes = killCodes;
+    this.closureCheck = closureCheck;
+    this.clock = clock;
+  }
+
+  /** The service wired to real AWS clients; the closure check is built on first create. */
+  public static VmService create(Config config, AwsClients aws) {
+    if (!config.verifyCache()) {
+      Log.warn("THEBACKND_VERIFY_CACHE=false: VMs will be launched without checking their closure is in the cache and signed");
+    }
+    return new VmService(
+        config,
+        new Fleet(aws.ec2(), config.defaultTtl()),
+        new KillCodes(Secrets.from(config, aws)),
+        thebacknd.Lazy.of(() -> ClosureCheck.fromConfig(config, aws)),
+        Clock.systemUTC());
+  }
+
+  // ---------------------------------------------------------------- create
+
+  public void requireLaunchSettings() {
+    config.requireLaunchSettings();
+  }
+
+  public Vm create(CreateRequest request) {
+    config.requireLaunchSettings();
+    String instanceType = request.instanceType().orElse(config.defaultInstanceType());
+    if (!config.allowedInstanceTypes().contains(instanceType)) {
+      throw Failure.badRequest(
+          "instance_type_not_allowed",
+          "Instance type " + instanceType + " is not allowed; choose one of "
+              + String.join(", ", config.allowedInstanceTypes().stream().sorted().toList()) + ".");
+    }
+    long maxTtl = config.maxTtl().toMinutes();
+    int ttl = request.ttlMinutes().orElse((int) config.defaultTtl().toMinutes());
+    if (ttl < 1 || ttl > maxTtl) {
+      throw Failure.badRequest(
+          "ttl_out_of_range", "ttl_minutes must be between 1 and " + maxTtl + ", got " + ttl + ".");
+    }
+    Optional<StorePath> root =
+        request.nixToplevel().or(() -> request.nixBinary().map(b -> b.storePath()));
+    root.ifPresent(this::requireTrustedClosure);
+
+    List<Vm> live = fleet.live(clock.instant());
+    if (live.size() >= config.maxVms()) {
+      throw capReached();
+    }
+    String vmId = UUID.randomUUID().toString();
+    Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl));
+    String name = LaunchRace.smallestFreeName(names(live));
+    for (int round = 1; round <= MAX_LAUNCH_ROUNDS; round++) {
+      Vm vm = fleet.launch(launchOf(request, instanceType, name, vmId, expiresAt, round), clock.instant());
+      waitUntil(LaunchRace.settledAfter(vm.launchedAt(), SETTLE_MARGIN));
+      Map<String, LaunchRace.Verdict> verdicts =
+          LaunchRace.settle(fleet.live(clock.instant()), config.maxVms());
+      LaunchRace.Verdict verdict =
+          LaunchRace.verdictFor(verdicts, vm).orElse(new LaunchRace.Keep());
+      if (verdict instanceof LaunchRace.Keep) {
+        Log.info("created " + vm.name() + " (" + vm.instanceId() + ", vm_id " + vmId + ")");
+        return vm;
+      }
+      fleet.terminate(List.of(vm));
+      if (verdict instanceof LaunchRace.OverCap) {
+        throw capReached();
+      }
+      name = ((LaunchRace.Renumber) verdict).newName();
+      Log.info("lost the race for " + vm.name() + " to a concurrent create; relaunching as " + name);
+    }
+    throw new Failure(
+        Failure.Kind.TOO_MANY,
+        "launch_contention",
+        "Too many concurrent creates to settle a unique name after " + MAX_LAUNCH_ROUNDS + " rounds; try again.");
+  }
+
+  private void requireTrustedClosure(StorePath root) {
+    if (!config.verifyCache()) {
+      Log.warn("closure of " + root + " NOT checked (THEBACKND_VERIFY_CACHE=false)");
+      return;
+    }
+    ClosureReport report = closureCheck.get().check(root);
+    if (!report.trusted()) {
+      throw new Failure(Failure.Kind.CACHE_CHECK_FAILED, "cache_check_failed", report.summary());
+    }
+  }
+
+  private Fleet.Launch launchOf(
+      CreateRequest request, String instanceType, String name, String vmId, Instant expiresAt, int round) {
+    Optional<String> toplevel = request.nixToplevel().map(StorePath::toString);
+    Optional<String> binary = request.nixBinary().map(Object::toString);
+    UserData userData =
+        new UserData(
+            UserData.VERSION,
+            vmId,
+            killCodes.codeFor(vmId),
+            name,
+            toplevel.orElse(null),
+            binary.orElse(null),
+            config.nixCache(),
+            config.nixTrustedKey(),
+            config.apiUrl().orElseThrow().toString(),
+            expiresAt);
+    return new Fleet.Launch(
+        config.imageId().orElseThrow(),
+        instanceType,
+        name,
+        vmId,
+        expiresAt,
+        toplevel,
+        binary,
+        userData.toJson(),
+        config.instanceProfile(),
+        config.subnetId(),
+        config.securityGroupIds(),
+        config.keyName(),
+        vmId + "-" + round);
+  }
+
+  private Failure capReached() {
+    return new Failure(
+        Failure.Kind.TOO_MANY,
+        "cap_reached",
+        "The cap of " + config.maxVms() + " live VMs is reached; destroy one or wait for one to expire.");
+  }
+
+  private void waitUntil(Instant moment) {
+    long millis = Duration.between(clock.instant(), moment).toMillis();
+    if (millis > 0) {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while settling a launch", e);
+      }
+    }
+  }
+
+  private static Set<String> names(List<Vm> vms) {
+    return vms.stream().map(Vm::name).filter(n -> n != null).collect(Collectors.toCollection(HashSet::new));
+  }
+
+  // ---------------------------------------------------------------- list and destroy
+
+  public List<Vm> list() {
+    return fleet.live(clock.instant());
+  }
+
+  /** The outcome of destroy-all, destroy-old and destroy: what was (or would be) terminated. */
+  public record Destruction(List<Vm> destroyed, boolean dryRun) {}
+
+  public Destruction destroyAll(boolean dryRun) {
+    return destroy(fleet.live(clock.instant()), dryRun);
+  }
+
+  /** Destroys VMs past their {@code thebacknd:expires-at} (or launch time + default TTL). */
+  public Destruction destroyOld(boolean dryRun) {
+    return destroy(fleet.live(clock.instant()).stream().filter(Vm::shouldBeDestroyed).toList(), dryRun);
+  }
+
+  public Destruction destroyByName(String name, boolean dryRun) {
+    List<Vm> named = fleet.live(clock.instant()).stream().filter(vm -> name.equals(vm.name())).toList();
+    if (named.isEmpty()) {
+      throw new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM is named " + name + ".");
+    }
+    return destroy(named, dryRun);
+  }
+
+  private Destruction destroy(List<Vm> vms, boolean dryRun) {
+    if (!dryRun && !vms.isEmpty()) {
+      fleet.terminate(vms);
+      Log.info("terminated " + vms.size() + " VM(s)");
+    }
+    return new Destruction(vms, dryRun);
+  }
+
+  // ---------------------------------------------------------------- calls from VMs
+
+  public record SelfDestruction(String vmId, List<String> terminated) {}
+
+  public record PhaseReport(String vmId, String phase) {}
+
+  /** A VM asks to be terminated; nothing is touched unless its kill code proves its vm_id. */
+  public SelfDestruction destroySelf(String vmId, String killCode) {
+    requireKillCode(vmId, killCode);
+    List<Vm> vms = fleet.liveWithVmId(vmId, clock.instant());
+    List<String> terminated = fleet.terminate(vms);
+    Log.info("vm_id " + vmId + " destroyed itself: " + terminated);
+    return new SelfDestruction(vmId, terminated);
+  }
+
+  /** A VM reports its boot phase; the phase tags are set on that VM only. */
+  public PhaseReport report(String vmId, String killCode, Phase phase, Optional<String> detail) {
+    detail.ifPresent(
+        d -> {
+          if (d.length() > MAX_DETAIL_LENGTH) {
+            throw Failure.badRequest(
+                "detail_too_long", "detail is at most " + MAX_DETAIL_LENGTH + " characters.");
+          }
+        });
+    requireKillCode(vmId, killCode);
+    List<Vm> vms = fleet.liveWithVmId(vmId, clock.instant());
+    if (vms.isEmpty()) {
+      throw new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM has vm_id " + vmId + ".");
+    }
+    for (Vm vm : vms) {
+      fleet.tag(vm, Map.of(VmTags.PHASE, phase.wire(), VmTags.PHASE_DETAIL, detail.orElse("")));
+    }
+    return new PhaseReport(vmId, phase.wire());
+  }
+
+  private void requireKillCode(String vmId, String killCode) {
+    if (!VM_ID.matcher(vmId).matches()) {
+      throw Failure.badRequest("invalid_vm_id", "vm_id must be a lowercase UUID.");
+    }
+    if (!killCodes.verify(vmId, killCode)) {
+      throw new Failure(
+          Failure.Kind.FORBIDDEN, "bad_kill_code", "The kill code does not match this vm_id; nothing was changed.");
+    }
+  }
+
+  /** For tests and tools that need to act as a VM. */
+  public String killCodeFor(String vmId) {
+    return killCodes.codeFor(vmId);
+  }
+}

@@ -1,0 +1,37 @@
+package thebacknd.testing;
+
+import java.util.HashMap;
+import java.util.Map;
+import software.amazon.awssdk.services.ec2.model.DescribeImagesRequest;
+
+/**
+ * A complete, valid configuration environment pointed at moto, for tests to adjust. The cache
+ * check is off here; the cache tests turn it on with a real signed cache.
+ */
+public final class TestEnv {
+
+  public static final String SECRET = "test-secret-0123456789abcdef";
+
+  private TestEnv() {}
+
+  public static Map<String, String> base() {
+    Map<String, String> env = new HashMap<>();
+    env.put("AWS_ENDPOINT_URL", Moto.endpoint().toString());
+    env.put("AWS_REGION", "us-east-1");
+    env.put("AWS_ACCESS_KEY_ID", "testing");
+    env.put("AWS_SECRET_ACCESS_KEY", "testing");
+    env.put("AWS_EC2_METADATA_DISABLED", "true");
+    env.put("THEBACKND_SECRET", SECRET);
+    env.put("THEBACKND_IMAGE_ID", anyImageId());
+    env.put("THEBACKND_API_URL", "http://127.0.0.1:9");
+    env.put("NIX_CACHE", "http://127.0.0.1:9/cache");
+    env.put("NIX_TRUSTED_KEY", "test-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=");
+    env.put("THEBACKND_VERIFY_CACHE", "false");
+    return env;
+  }
+
+  /** One of the AMIs moto knows out of the box. */
+  public static String anyImageId() {
+    return Moto.clients().ec2().describeImages(DescribeImagesRequest.builder().build()).images().get(0).imageId();
+  }
+}
