@@ -2,6 +2,7 @@
 # Start and stop a private moto server on a free loopback port.
 # After moto_start, AWS_ENDPOINT_URL points at it; moto_stop is safe to call twice.
 
+: "${repo_root:?source dev/lib/common.sh before dev/lib/moto.sh}"
 moto_pid=""
 
 free_port() {

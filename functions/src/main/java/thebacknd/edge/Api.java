@@ -12,6 +12,7 @@ import thebacknd.aws.AwsClients;
 import thebacknd.cache.BinaryPath;
 import thebacknd.cache.StorePath;
 import thebacknd.config.Config;
+import thebacknd.config.ConfigException;
 import thebacknd.vm.CreateRequest;
 import thebacknd.vm.Phase;
 import thebacknd.vm.VmService;
@@ -51,6 +52,9 @@ public final class Api {
       return route(endpoint, body == null || body.isBlank() ? "{}" : body);
     } catch (Failure failure) {
       return ApiResponse.error(failure);
+    } catch (ConfigException misconfigured) {
+      // Not the caller's fault and not a request's: the process must not run like this.
+      throw misconfigured;
     } catch (RuntimeException bug) {
       // A bug, not bad input: log it in full for us, answer one sentence to the caller.
       Log.warn("unexpected error on " + endpoint.path + ": " + bug);

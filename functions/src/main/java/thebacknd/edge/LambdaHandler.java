@@ -28,10 +28,20 @@ public abstract class LambdaHandler implements RequestStreamHandler {
   private final Api api;
 
   protected LambdaHandler(Endpoint endpoint) {
+    this(endpoint, containerApi(endpoint));
+  }
+
+  /** For tests: a handler over an {@link Api} built from a given environment. */
+  LambdaHandler(Endpoint endpoint, Api api) {
     this.endpoint = endpoint;
+    this.api = api;
+  }
+
+  private static Api containerApi(Endpoint endpoint) {
     try {
-      this.api = API.get();
+      Api api = API.get();
       api.requireReadyFor(endpoint);
+      return api;
     } catch (ConfigException e) {
       Log.warn("configuration error: " + e.getMessage());
       throw e;

@@ -52,9 +52,6 @@ public final class VmService {
 
   /** The service wired to real AWS clients; the closure check is built on first create. */
   public static VmService create(Config config, AwsClients aws) {
-    if (!config.verifyCache()) {
-      Log.warn("THEBACKND_VERIFY_CACHE=false: VMs will be launched without checking their closure is in the cache and signed");
-    }
     return new VmService(
         config,
         new Fleet(aws.ec2(), config.defaultTtl()),
@@ -65,8 +62,12 @@ public final class VmService {
 
   // ---------------------------------------------------------------- create
 
+  /** Checked when a create function or the local server starts. */
   public void requireLaunchSettings() {
     config.requireLaunchSettings();
+    if (!config.verifyCache()) {
+      Log.warn("THEBACKND_VERIFY_CACHE=false: VMs will be launched without checking their closure is in the cache and signed");
+    }
   }
 
   public Vm create(CreateRequest request) {

@@ -1,0 +1,226 @@
+package thebacknd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import thebacknd.Json;
+import thebacknd.edge.Endpoint;
+import thebacknd.edge.LocalServer;
+import thebacknd.testing.MotoTest;
+import thebacknd.testing.Poll;
+import thebacknd.testing.TestEnv;
+import thebacknd.vm.KillCodes;
+
+/** The CLI in-process, against the local server over HTTP (and --local), with real moto behind. */
+class CliTest extends MotoTest {
+
+  private static final String TOPLEVEL = "/nix/store/lk6igl2f0i137q36wscfrc6n9r0jn52l-nixos-system-unnamed-23.05";
+
+  private LocalServer server;
+  private Map<String, String> cliEnv;
+
+  record Result(int exit, String out, String err) {}
+
+  @BeforeEach
+  void serve() throws Exception {
+    server = new LocalServer(api(), "127.0.0.1", 0);
+    server.start();
+    cliEnv = new HashMap<>(env);
+    cliEnv.put("THEBACKND_API_URL", "http://127.0.0.1:" + server.port());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private Result cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = Main.execute(args, cliEnv, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void runListDestroyInHumanAndJsonOutput() {
+    Result run = cli("run", TOPLEVEL, "--ttl", "30");
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.out().startsWith("Created thebacknd-1 (i-"), run.out());
+
+    Result binary = cli("run", "--json", TOPLEVEL + "/bin/hello");
+    assertEquals(0, binary.exit(), binary.err());
+    JsonNode vm = Json.parse(binary.out()).path("vm");
+    assertEquals(TOPLEVEL + "/bin/hello", vm.path("nix_binary").asText());
+
+    Result table = cli("list");
+    assertEquals(0, table.exit());
+    List<String> lines = table.out().lines().toList();
+    assertTrue(lines.get(0).startsWith("NAME"), table.out());
+    assertTrue(lines.get(1).startsWith("thebacknd-1") && lines.get(1).contains(TOPLEVEL), table.out());
+    assertTrue(lines.get(2).startsWith("thebacknd-2") && lines.get(2).contains("/bin/hello"), table.out());
+
+    Result json = cli("list", "--json");
+    assertEquals(2, Json.parse(json.out()).path("vms").size());
+
+    Result dry = cli("destroy-all", "--dry-run");
+    assertEquals("Would destroy thebacknd-1 (" + vmsInstance(0) + ")", dry.out().lines().findFirst().orElse(""));
+    assertEquals(2, ec2.liveIds().size());
+
+    Result one = cli("destroy", "thebacknd-2");
+    assertEquals(0, one.exit(), one.err());
+    assertTrue(one.out().startsWith("Destroyed thebacknd-2"), one.out());
+    Result old = cli("destroy-old");
+    assertEquals("Nothing to destroy.", old.out().strip());
+    Result all = cli("destroy-all");
+    assertTrue(all.out().startsWith("Destroyed thebacknd-1"), all.out());
+    assertEquals("No live VMs.", cli("list").out().strip());
+  }
+
+  @Test
+  void localModeCallsTheDomainInProcess() {
+    cliEnv.remove("THEBACKND_API_URL");
+    cliEnv.put("THEBACKND_API_URL", "http://127.0.0.1:9");
+    Result run = cli("run", "--local");
+    assertEquals(0, run.exit(), run.err());
+    assertEquals(1, ec2.liveIds().size());
+    assertEquals(1, Json.parse(cli("list", "--local", "--json").out()).path("vms").size());
+  }
+
+  @Test
+  void exitCodesAreZeroOneTwo() {
+    Result badPath = cli("run", "/nix/store/not-a-store-path");
+    assertEquals(2, badPath.exit());
+    assertTrue(badPath.err().contains("invalid PATH"), badPath.err());
+
+    Result unknown = cli("frobnicate");
+    assertEquals(2, unknown.exit());
+
+    Result refused = cli("run", "--type", "p5.48xlarge");
+    assertEquals(1, refused.exit());
+    assertTrue(refused.err().contains("instance_type_not_allowed"), refused.err());
+
+    Result missing = cli("destroy", "thebacknd-9");
+    assertEquals(1, missing.exit());
+    assertTrue(missing.err().startsWith("thebacknd: No live VM is named thebacknd-9."), missing.err());
+
+    cliEnv.remove("THEBACKND_API_URL");
+    Result noUrl = cli("list");
+    assertEquals(2, noUrl.exit());
+    assertEquals("thebacknd: configuration error: THEBACKND_API_URL is required (or --api-url URL, or --local)", noUrl.err().strip());
+
+    cliEnv.remove("NIX_CACHE");
+    Result badConfig = cli("list", "--local");
+    assertEquals(2, badConfig.exit());
+    assertEquals("thebacknd: configuration error: NIX_CACHE is required", badConfig.err().strip());
+    assertEquals(0, ec2.all().size(), "nothing was launched by any of these");
+  }
+
+  @Test
+  void anUnreachableApiIsAFailedOperation() {
+    cliEnv.put("THEBACKND_API_URL", "http://127.0.0.1:9");
+    Result result = cli("list");
+    assertEquals(1, result.exit());
+    assertTrue(result.err().startsWith("thebacknd: Cannot reach http://127.0.0.1:9/list"), result.err());
+  }
+
+  @Test
+  void waitShowsPhasesUntilRunning() throws Exception {
+    CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--wait", "--poll-seconds", "1", TOPLEVEL));
+    AtomicReference<String> vmId = new AtomicReference<>();
+    Poll.until(java.time.Duration.ofSeconds(30), () -> {
+      JsonNode vms = listed();
+      if (vms.size() == 1) {
+        vmId.set(vms.get(0).path("vm_id").asText());
+      }
+      return vmId.get() != null;
+    }, "the VM to be created");
+    for (String phase : List.of("booting", "fetching", "switching", "running")) {
+      report(vmId.get(), phase);
+      Thread.sleep(1200);
+    }
+    Result result = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(0, result.exit(), result.err());
+    List<String> lines = result.out().lines().toList();
+    assertTrue(lines.get(0).startsWith("Created thebacknd-1"), result.out());
+    assertTrue(lines.contains("thebacknd-1: running"), result.out());
+    assertTrue(lines.indexOf("thebacknd-1: fetching") < lines.indexOf("thebacknd-1: running"), result.out());
+  }
+
+  @Test
+  void waitFailsWithTheDetailWhenTheVmFails() throws Exception {
+    CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--wait", "--poll-seconds", "1"));
+    Poll.until(java.time.Duration.ofSeconds(30), () -> listed().size() == 1, "the VM to be created");
+    String vmId = listed().get(0).path("vm_id").asText();
+    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "nix-store: path is not signed")));
+    Result result = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(1, result.exit());
+    assertTrue(result.err().contains("the VM failed: nix-store: path is not signed"), result.err());
+  }
+
+  @Test
+  void completionPrintsABashScript() {
+    Result result = cli("completion", "bash");
+    assertEquals(0, result.exit());
+    assertTrue(result.out().contains("complete -F"), result.out());
+    assertTrue(result.out().contains("destroy-old"));
+    assertEquals(2, cli("completion", "fish").exit());
+  }
+
+  @Test
+  void sigv4SignsRequestsForAwsStyleApis() throws Exception {
+    AtomicReference<String> authorization = new AtomicReference<>();
+    AtomicReference<String> date = new AtomicReference<>();
+    HttpServer recorder = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    recorder.createContext("/", exchange -> {
+      authorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
+      date.set(exchange.getRequestHeaders().getFirst("X-Amz-Date"));
+      byte[] body = "{\"vms\": []}".getBytes();
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    recorder.start();
+    try {
+      cliEnv.put("THEBACKND_API_URL", "http://127.0.0.1:" + recorder.getAddress().getPort());
+      cliEnv.put("THEBACKND_API_SIGV4", "true");
+      assertEquals(0, cli("list").exit());
+      assertTrue(authorization.get().startsWith("AWS4-HMAC-SHA256 Credential=testing/"), authorization.get());
+      assertTrue(authorization.get().contains("/us-east-1/execute-api/aws4_request"), authorization.get());
+      assertTrue(authorization.get().contains("SignedHeaders=") && authorization.get().contains("Signature="));
+      assertTrue(date.get().matches("\\d{8}T\\d{6}Z"), date.get());
+
+      cliEnv.remove("THEBACKND_API_SIGV4");
+      authorization.set(null);
+      assertEquals(0, cli("list").exit());
+      assertEquals(null, authorization.get(), "a plain URL is not signed");
+    } finally {
+      recorder.stop(0);
+    }
+  }
+
+  private String vmsInstance(int index) {
+    return listed().get(index).path("instance_id").asText();
+  }
+
+  private void report(String vmId, String phase) {
+    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", phase)));
+  }
+
+  private static String code(String vmId) {
+    return new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId);
+  }
+}

@@ -1,0 +1,88 @@
+package thebacknd.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+
+  private static Map<String, String> minimal() {
+    Map<String, String> env = new HashMap<>();
+    env.put("THEBACKND_SECRET", "0123456789abcdef0123");
+    env.put("NIX_CACHE", "s3://cache?region=eu-west-1");
+    env.put("NIX_TRUSTED_KEY", "cache-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=");
+    return env;
+  }
+
+  @Test
+  void defaultsFollowTheDesign() {
+    Config config = Config.fromEnvironment(minimal());
+    assertEquals("t3.micro", config.defaultInstanceType());
+    assertEquals(Set.of("t3.micro"), config.allowedInstanceTypes());
+    assertEquals(Duration.ofMinutes(60), config.defaultTtl());
+    assertEquals(Duration.ofMinutes(720), config.maxTtl());
+    assertEquals(10, config.maxVms());
+    assertEquals(true, config.verifyCache());
+  }
+
+  @Test
+  void allowedInstanceTypesAlwaysIncludeTheDefault() {
+    Map<String, String> env = minimal();
+    env.put("THEBACKND_INSTANCE_TYPE", "t3.small");
+    env.put("THEBACKND_ALLOWED_INSTANCE_TYPES", "t3.micro, c7g.large");
+    assertEquals(Set.of("t3.small", "t3.micro", "c7g.large"), Config.fromEnvironment(env).allowedInstanceTypes());
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "THEBACKND_SECRET|''|THEBACKND_SECRET is required",
+        "THEBACKND_SECRET|short|THEBACKND_SECRET must be at least 16 characters",
+        "NIX_CACHE|''|NIX_CACHE is required",
+        "NIX_CACHE|ftp://cache|NIX_CACHE must be s3://",
+        "NIX_TRUSTED_KEY|''|NIX_TRUSTED_KEY is required",
+        "THEBACKND_TTL_MINUTES|abc|THEBACKND_TTL_MINUTES must be a positive integer",
+        "THEBACKND_TTL_MINUTES|900|THEBACKND_TTL_MINUTES (900) exceeds THEBACKND_MAX_TTL_MINUTES (720)",
+        "THEBACKND_MAX_VMS|0|THEBACKND_MAX_VMS must be a positive integer",
+        "THEBACKND_INSTANCE_TYPE|t3 micro|THEBACKND_INSTANCE_TYPE has an invalid instance type",
+        "THEBACKND_VERIFY_CACHE|maybe|THEBACKND_VERIFY_CACHE must be true or false",
+        "THEBACKND_API_URL|not a url|THEBACKND_API_URL must be an http(s) URL",
+      })
+  void aBadVariableFailsWithOneLineNamingIt(String name, String value, String message) {
+    Map<String, String> env = minimal();
+    env.put(name, value);
+    ConfigException e = assertThrows(ConfigException.class, () -> Config.fromEnvironment(env));
+    assertEquals(true, e.getMessage().startsWith(message), e.getMessage());
+    assertEquals(false, e.getMessage().contains("\n"));
+    assertEquals(0, e.getStackTrace().length, "configuration errors carry no stack trace");
+  }
+
+  @Test
+  void createNeedsAnImageAndTheApiUrl() {
+    Config config = Config.fromEnvironment(minimal());
+    assertEquals(
+        "THEBACKND_IMAGE_ID is required to create VMs (the base image AMI)",
+        assertThrows(ConfigException.class, config::requireLaunchSettings).getMessage());
+    Map<String, String> env = minimal();
+    env.put("THEBACKND_IMAGE_ID", "ami-123");
+    assertThrows(ConfigException.class, () -> Config.fromEnvironment(env).requireLaunchSettings());
+    env.put("THEBACKND_API_URL", "https://api.example.com");
+    Config.fromEnvironment(env).requireLaunchSettings();
+  }
+
+  @Test
+  void aSecretArnReplacesTheLiteralSecret() {
+    Map<String, String> env = minimal();
+    env.remove("THEBACKND_SECRET");
+    env.put("THEBACKND_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k");
+    assertEquals("arn:aws:secretsmanager:us-east-1:123456789012:secret:k", Config.fromEnvironment(env).secretArn().orElseThrow());
+  }
+}

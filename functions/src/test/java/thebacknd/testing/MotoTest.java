@@ -1,0 +1,47 @@
+package thebacknd.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import thebacknd.Json;
+import thebacknd.edge.Api;
+import thebacknd.edge.ApiResponse;
+import thebacknd.edge.Endpoint;
+
+/** Base for tests against a fresh moto account: an {@link Api} built like Lambda builds it. */
+public abstract class MotoTest {
+
+  protected Map<String, String> env;
+  protected Ec2Fixture ec2;
+
+  @BeforeEach
+  void freshAccount() {
+    Moto.reset();
+    env = TestEnv.base();
+    ec2 = new Ec2Fixture();
+  }
+
+  protected Api api() {
+    return Api.fromEnvironment(env);
+  }
+
+  protected ApiResponse call(Endpoint endpoint, String body) {
+    return api().handle(endpoint, body);
+  }
+
+  protected JsonNode createdVm(String body) {
+    ApiResponse response = call(Endpoint.CREATE, body);
+    if (response.status() != 201) {
+      throw new AssertionError("create answered " + response.status() + ": " + response.bodyText());
+    }
+    return response.body().path("vm");
+  }
+
+  protected JsonNode listed() {
+    return call(Endpoint.LIST, null).body().path("vms");
+  }
+
+  protected static String json(Object value) {
+    return Json.write(value);
+  }
+}
