@@ -17,7 +17,7 @@ moto_start() {
   moto_pid=$!
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
   for attempt in $(seq 1 60); do
-    if curl -fsS -o /dev/null "$AWS_ENDPOINT_URL/moto-api/"; then
+    if curl -fs -o /dev/null "$AWS_ENDPOINT_URL/moto-api/"; then
       log "moto is up on $AWS_ENDPOINT_URL (pid $moto_pid, log $log_file)"
       return 0
     fi
