@@ -14,6 +14,9 @@ public record BinaryPath(StorePath storePath, String inside) {
   private static final Pattern COMPONENT = Pattern.compile("[A-Za-z0-9+\\-._?=@]+");
 
   public BinaryPath {
+    if (storePath == null || inside == null) {
+      throw new IllegalArgumentException("a binary path needs a store path and a (possibly empty) path inside it");
+    }
     if (!inside.isEmpty()) {
       for (String component : inside.split("/", -1)) {
         if (component.isEmpty() || component.equals(".") || component.equals("..")) {
