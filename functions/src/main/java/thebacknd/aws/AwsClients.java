@@ -57,6 +57,16 @@ public final class AwsClients {
     return s3.get();
   }
 
+  /**
+   * An S3 client for a bucket in another region or behind another endpoint than the default
+   * ({@code NIX_CACHE}'s {@code region=} and {@code endpoint=}); the shared one when neither differs.
+   */
+  public S3Client s3(Optional<Region> bucketRegion, Optional<URI> bucketEndpoint) {
+    Optional<Region> r = bucketRegion.or(() -> region);
+    Optional<URI> e = bucketEndpoint.or(() -> endpoint);
+    return r.equals(region) && e.equals(endpoint) ? s3() : buildS3(r, e);
+  }
+
   public SecretsManagerClient secretsManager() {
     return secrets.get();
   }
@@ -69,16 +79,20 @@ public final class AwsClients {
   }
 
   private S3Client buildS3() {
+    return buildS3(region, endpoint);
+  }
+
+  private S3Client buildS3(Optional<Region> s3Region, Optional<URI> s3Endpoint) {
     var builder =
         S3Client.builder()
             .httpClient(http.get())
             // Emulators (and some S3-compatible stores) only speak path-style and do not send
             // or accept the newer default checksums.
-            .forcePathStyle(endpoint.isPresent())
+            .forcePathStyle(s3Endpoint.isPresent())
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
             .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-    region.ifPresent(builder::region);
-    endpoint.ifPresent(builder::endpointOverride);
+    s3Region.ifPresent(builder::region);
+    s3Endpoint.ifPresent(builder::endpointOverride);
     return builder.build();
   }
 

@@ -1,19 +1,205 @@
 package thebacknd.cache;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.regions.Region;
+import thebacknd.Failure;
 import thebacknd.aws.AwsClients;
+import thebacknd.cache.ClosureReport.PathProblem;
 import thebacknd.config.Config;
+import thebacknd.config.ConfigException;
 
 /**
  * Proves a store path and its whole closure are in the binary cache and signed by a trusted key
- * (DESIGN §6). PLACEHOLDER: the signed-cache issue replaces this body with the real check.
+ * (DESIGN §6), before anything is launched.
+ *
+ * <p>It reads {@code nix-cache-info} (a VM's Nix refuses a cache without it) and the root's
+ * narinfo, then the narinfo of every reference, transitively: each path once, {@link #PARALLELISM}
+ * reads at a time. A narinfo must parse, be for the path asked, and carry a valid signature by a
+ * trusted key; only then are its references followed (an unsigned narinfo's references are not
+ * evidence of anything). Every missing, unsigned or malformed path is collected in the report,
+ * not just the first. A cache that cannot be read at all (403, network) is not the developer's
+ * closure's fault: that ends the check with a 502 {@code cache_unreachable} {@link Failure}.
  */
 public final class ClosureCheck {
 
+  /** Concurrent narinfo reads: enough to hide S3 latency, few enough to stay polite. */
+  public static final int PARALLELISM = 32;
+  /** A NixOS toplevel has a few thousand paths; far more means something is wrong. */
+  public static final int MAX_PATHS = 100_000;
+  static final String CACHE_INFO = "nix-cache-info";
+
+  private final BinaryCache cache;
+  private final TrustedKeys trustedKeys;
+  private final int parallelism;
+
+  public ClosureCheck(BinaryCache cache, TrustedKeys trustedKeys, int parallelism) {
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("parallelism must be at least 1");
+    }
+    this.cache = cache;
+    this.trustedKeys = trustedKeys;
+    this.parallelism = parallelism;
+  }
+
   public static ClosureCheck fromConfig(Config config, AwsClients aws) {
-    return new ClosureCheck();
+    return forCache(config.nixCache(), config.nixTrustedKey(), aws);
+  }
+
+  /** The check of {@code nixCache} against {@code trustedKeys}; bad values name their variable. */
+  public static ClosureCheck forCache(String nixCache, String trustedKeys, AwsClients aws) {
+    CacheLocation location;
+    try {
+      location = CacheLocation.parse(nixCache);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("NIX_CACHE: " + e.getMessage());
+    }
+    TrustedKeys keys;
+    try {
+      keys = TrustedKeys.parse(trustedKeys);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("NIX_TRUSTED_KEY: " + e.getMessage());
+    }
+    return new ClosureCheck(open(location, aws), keys, PARALLELISM);
+  }
+
+  static BinaryCache open(CacheLocation location, AwsClients aws) {
+    if (location instanceof CacheLocation.S3 s3) {
+      return new S3BinaryCache(aws.s3(s3.region().map(Region::of), s3.endpoint()), s3);
+    }
+    return new HttpBinaryCache(HttpBinaryCache.defaultClient(), (CacheLocation.Http) location);
+  }
+
+  public TrustedKeys trustedKeys() {
+    return trustedKeys;
   }
 
   public ClosureReport check(StorePath root) {
-    throw new UnsupportedOperationException("closure check not implemented yet");
+    ExecutorService pool = Executors.newFixedThreadPool(parallelism, daemonThreads());
+    try {
+      Future<?> cacheInfo = pool.submit(this::requireNixCacheInfo);
+      CompletionService<Outcome> inspected = new ExecutorCompletionService<>(pool);
+      Set<StorePath> seen = new HashSet<>();
+      List<PathProblem> problems = new ArrayList<>();
+      seen.add(root);
+      inspected.submit(() -> inspect(root));
+      int pending = 1;
+      awaitDone(cacheInfo);
+      while (pending > 0) {
+        Outcome outcome = awaitDone(inspected.take());
+        pending--;
+        if (outcome instanceof Problem problem) {
+          problems.add(problem.problem());
+          continue;
+        }
+        for (StorePath reference : ((Trusted) outcome).info().references()) {
+          if (seen.add(reference)) {
+            if (seen.size() > MAX_PATHS) {
+              throw new Failure(
+                  Failure.Kind.CACHE_CHECK_FAILED,
+                  "cache_check_failed",
+                  "The closure of " + root + " has more than " + MAX_PATHS + " paths; refusing to check it.");
+            }
+            inspected.submit(() -> inspect(reference));
+            pending++;
+          }
+        }
+      }
+      problems.sort(rootFirstThenByPath(root));
+      return new ClosureReport(root, seen.size(), problems);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw BinaryCache.unreachable("Interrupted while checking the closure of " + root + ".");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** The outcome of reading one narinfo: trusted (its references are followed) or a problem. */
+  private sealed interface Outcome {}
+
+  private record Trusted(NarInfo info) implements Outcome {}
+
+  private record Problem(PathProblem problem) implements Outcome {}
+
+  private Outcome inspect(StorePath path) {
+    NarInfo info;
+    try {
+      Optional<String> text = cache.read(path.narinfoName());
+      if (text.isEmpty()) {
+        return problem(path, "missing");
+      }
+      info = NarInfo.parse(text.get());
+    } catch (IllegalArgumentException e) {
+      return problem(path, "malformed: " + e.getMessage());
+    }
+    if (!info.storePath().equals(path)) {
+      return problem(path, "malformed: its narinfo is for " + info.storePath());
+    }
+    if (trustedKeys.verify(info) instanceof TrustedKeys.Unsigned unsigned) {
+      return problem(path, "unsigned: " + unsigned.reason());
+    }
+    return new Trusted(info);
+  }
+
+  private static Outcome problem(StorePath path, String reason) {
+    return new Problem(new PathProblem(path, reason));
+  }
+
+  private Void requireNixCacheInfo() {
+    Optional<String> text = cache.read(CACHE_INFO);
+    if (text.isEmpty()) {
+      throw new Failure(
+          Failure.Kind.CACHE_CHECK_FAILED,
+          "cache_check_failed",
+          "NIX_CACHE has no " + CACHE_INFO + ": it is not a Nix binary cache (or the prefix is wrong), and a VM's Nix would refuse it.");
+    }
+    Optional<String> storeDir =
+        text.get().lines().filter(l -> l.startsWith("StoreDir:")).map(l -> l.substring("StoreDir:".length()).trim()).findFirst();
+    String expected = StorePath.STORE_DIR.substring(0, StorePath.STORE_DIR.length() - 1);
+    if (storeDir.isPresent() && !storeDir.get().equals(expected)) {
+      throw new Failure(
+          Failure.Kind.CACHE_CHECK_FAILED,
+          "cache_check_failed",
+          "NIX_CACHE is a binary cache for the store " + storeDir.get() + ", not " + expected + ".");
+    }
+    return null;
+  }
+
+  private static <T> T awaitDone(Future<T> future) throws InterruptedException {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException("closure check task failed", e.getCause());
+    }
+  }
+
+  private static Comparator<PathProblem> rootFirstThenByPath(StorePath root) {
+    return Comparator.comparing((PathProblem p) -> !p.path().equals(root))
+        .thenComparing(p -> p.path().toString());
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, "closure-check-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 }

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import thebacknd.cache.CacheLocation;
+import thebacknd.cache.TrustedKeys;
 
 /**
  * Every setting of DESIGN §3, read once from the environment and checked at start-up, so a
@@ -70,7 +72,17 @@ public record Config(
       throw new ConfigException(
           "NIX_CACHE must be s3://bucket[/prefix]?region=… or an http(s):// URL, got " + nixCache);
     }
+    try {
+      CacheLocation.parse(nixCache);
+    } catch (IllegalArgumentException invalid) {
+      throw new ConfigException("NIX_CACHE is not a valid cache URL: " + invalid.getMessage());
+    }
     String trustedKey = e.required("NIX_TRUSTED_KEY");
+    try {
+      TrustedKeys.parse(trustedKey);
+    } catch (IllegalArgumentException invalid) {
+      throw new ConfigException("NIX_TRUSTED_KEY is invalid: " + invalid.getMessage());
+    }
 
     return new Config(
         secret,
