@@ -122,7 +122,10 @@ final class RunCommand implements Callable<Integer> {
   private String build() throws IOException, InterruptedException {
     Path script = scriptsDir().resolve("build-toplevel.sh");
     List<String> command = path == null ? List.of(script.toString(), "-A", attr) : List.of(script.toString(), "-A", attr, path);
-    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    // The script reads NIX_SIGNING_KEY_FILE, NIX_CACHE…: from the environment this command was given.
+    builder.environment().putAll(main.env());
+    Process process = builder.start();
     process.getOutputStream().close();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     int status = process.waitFor();

@@ -20,7 +20,10 @@ import thebacknd.cache.StorePath;
  */
 public final class NixCacheFixture {
 
-  /** top → middle → leaf, top → config, top → leaf; names use {@code + _ .}. */
+  /**
+   * top → middle → leaf, top → config, top → leaf; names use {@code + _ .}. top is a directory
+   * (a toplevel, for {@code thebacknd run}) holding a program, {@code bin/run}; the others are files.
+   */
   public static final String TINY_CLOSURE =
       """
       { salt }:
@@ -34,12 +37,17 @@ public final class NixCacheFixture {
         leaf = mk "leaf_lib-1.0" "echo leaf > $out";
         middle = mk "middle+tools.2" "echo ${leaf} > $out";
         config = mk "config.d_x" "echo config > $out";
-        top = mk "top_system+1.0" "echo ${middle} ${config} ${leaf} > $out";
+        top = mk "top_system+1.0" ''
+          /bin/mkdir -p $out/bin
+          echo ${middle} ${config} ${leaf} > $out/references
+          printf '#!/bin/sh\\necho hello from the tiny closure\\n' > $out/bin/run
+          /bin/chmod +x $out/bin/run
+        '';
       in { inherit leaf middle config top; }
       """;
 
-  /** The four store paths of {@link #TINY_CLOSURE}, and the file and salt that built them. */
-  public record TinyClosure(Path nixFile, String salt, StorePath top, StorePath middle, StorePath config, StorePath leaf) {
+  /** The four store paths of {@link #TINY_CLOSURE}, and the file that built them. */
+  public record TinyClosure(Path nixFile, StorePath top, StorePath middle, StorePath config, StorePath leaf) {
     public List<StorePath> paths() {
       return List.of(top, middle, config, leaf);
     }
@@ -57,17 +65,24 @@ public final class NixCacheFixture {
     return dir;
   }
 
-  public TinyClosure buildTinyClosure() {
+  /**
+   * Writes a Nix file whose attributes top, middle, config and leaf are {@link #TINY_CLOSURE} with
+   * a fresh salt, without building it: for {@code nix-build FILE -A top} or build-toplevel.sh.
+   */
+  public Path writeTinyClosure() {
     String salt = UUID.randomUUID().toString();
-    Path file = write("closure-" + counter.incrementAndGet() + ".nix", TINY_CLOSURE);
+    return write("closure-" + counter.incrementAndGet() + ".nix", "(" + TINY_CLOSURE + ") { salt = \"" + salt + "\"; }\n");
+  }
+
+  public TinyClosure buildTinyClosure() {
+    Path file = writeTinyClosure();
     List<String> built =
-        Nix.run(dir, "nix-build", file.toString(), "--argstr", "salt", salt, "--no-out-link",
-                "-A", "top", "-A", "middle", "-A", "config", "-A", "leaf")
+        Nix.run(dir, "nix-build", file.toString(), "--no-out-link", "-A", "top", "-A", "middle", "-A", "config", "-A", "leaf")
             .stdout().lines().filter(l -> !l.isBlank()).toList();
     if (built.size() != 4) {
       throw new AssertionError("nix-build printed " + built + ", expected 4 store paths");
     }
-    return new TinyClosure(file, salt,
+    return new TinyClosure(file,
         StorePath.parse(built.get(0)), StorePath.parse(built.get(1)),
         StorePath.parse(built.get(2)), StorePath.parse(built.get(3)));
   }
