@@ -1,7 +1,6 @@
 package thebacknd.testing;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,13 +35,14 @@ public final class Nix {
   }
 
   /**
-   * Whether real Nix finds {@code path} and its closure in the cache at {@code httpUrl} and
-   * trusted by {@code trustedKeys}: {@code nix store verify -r --no-contents}, exit status 0.
+   * Whether real Nix finds {@code path} and its closure in the binary cache {@code store} (e.g. a
+   * moto bucket over HTTP) and trusted by {@code trustedKeys} alone: {@code nix store verify
+   * --store STORE -r --no-contents}, exit status 0. A fresh narinfo disk cache each time.
    */
-  public static Command.Result verify(Path dir, String httpUrl, String trustedKeys, String path) {
-    List<String> command = new ArrayList<>(List.of(
-        "nix", "store", "verify", "--store", httpUrl, "-r", "--no-contents",
-        "--option", "trusted-public-keys", trustedKeys, path));
+  public static Command.Result verify(Path dir, String store, String trustedKeys, String path) {
+    List<String> command = List.of(
+        "nix", "store", "verify", "--store", store, "-r", "--no-contents",
+        "--option", "trusted-public-keys", trustedKeys, path);
     return Command.run(command, env(dir.resolve(".nix-cache-" + System.nanoTime())), dir, Command.DEFAULT_TIMEOUT);
   }
 }
