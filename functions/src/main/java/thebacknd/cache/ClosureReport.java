@@ -16,7 +16,7 @@ public record ClosureReport(StorePath root, int pathsChecked, List<PathProblem> 
     problems = List.copyOf(problems);
   }
 
-  /** One path that failed, and why ({@code missing}, {@code unsigned}, {@code malformed: …}). */
+  /** One path that failed, and why: {@code missing}, {@code unsigned: …} or {@code malformed: …}. */
   public record PathProblem(StorePath path, String reason) {}
 
   public boolean trusted() {

@@ -54,6 +54,9 @@ public final class S3BinaryCache implements BinaryCache {
   private static String refusal(S3Exception e, String where) {
     String code = errorCode(e);
     String message = "S3 refused to read " + where + ": " + code + " (HTTP " + e.statusCode() + ").";
+    if (e.statusCode() == 301) {
+      message += " The bucket is in another region: add ?region=… to NIX_CACHE.";
+    }
     if (e.statusCode() == 403) {
       message += " The reader needs s3:GetObject on the cache, and s3:ListBucket so that a missing path"
           + " answers 404 instead of 403.";
