@@ -64,7 +64,7 @@ class InfraScriptsIT {
     for (Path script : scripts) {
       DeployTools.Result help = DeployTools.runAllowingFailure(aws, script.toString(), "--help");
       assertEquals(0, help.exit(), script + " --help: " + help.err());
-      assertTrue(help.out().startsWith("usage:"), script + " --help prints usage:\n" + help.out());
+      assertTrue(help.out().toLowerCase().startsWith("usage:"), script + " --help prints usage:\n" + help.out());
     }
   }
 
@@ -197,6 +197,36 @@ class InfraScriptsIT {
       assertTrue(policy.contains("s3:GetObject") && policy.contains("ec2:RegisterImage"), policy);
     }
     assertEquals(1, Moto.clients().s3().listBuckets().buckets().size(), "the images bucket");
+  }
+
+  @Test
+  void cloudFormationPackageUploadsTheJarAndPointsTheFunctionsAtIt() throws Exception {
+    // The AWS CLI way to deploy template.yaml (docs/deploy.md): package uploads the jar named by
+    // CodeUri and writes a template pointing at the upload. Deploying that needs a real account
+    // (moto runs neither the SAM transform nor Lambda), but the package step runs here.
+    createBucket("thebacknd-artifacts-test");
+    Path packaged = tmp.resolve("packaged.yaml");
+    DeployTools.Result r = DeployTools.runAllowingFailure(aws, DeployTools.venvBin("aws"), "cloudformation", "package",
+        "--template-file", "template.yaml", "--s3-bucket", "thebacknd-artifacts-test",
+        "--output-template-file", packaged.toString());
+    assertEquals(0, r.exit(), r.out() + r.err());
+    JsonNode template = Json.parse(DeployTools.run(DeployTools.python(), "infra/template-json", packaged.toString()).out());
+    List<String> codeUris = new ArrayList<>();
+    template.path("Resources").forEach(res -> {
+      if (res.path("Type").asText().equals("AWS::Serverless::Function")) {
+        codeUris.add(res.path("Properties").path("CodeUri").asText());
+      }
+    });
+    assertEquals(7, codeUris.size());
+    assertEquals(1, codeUris.stream().distinct().count(), "one upload for the seven: " + codeUris);
+    String codeUri = codeUris.get(0);
+    assertTrue(codeUri.startsWith("s3://thebacknd-artifacts-test/"), codeUri);
+    String key = codeUri.substring("s3://thebacknd-artifacts-test/".length());
+    long uploaded = Moto.clients().s3().headObject(HeadObjectRequest.builder().bucket("thebacknd-artifacts-test").key(key).build()).contentLength();
+    assertTrue(uploaded > 1_000_000, "the jar (zipped by package): " + uploaded + " bytes");
+    // What CloudFormation will transform: the same checks as the unpackaged template.
+    DeployTools.Result transformed = DeployTools.runAllowingFailure(DeployTools.python(), "infra/template-json", "--transform", packaged.toString());
+    assertEquals(0, transformed.exit(), transformed.err());
   }
 
   // ------------------------------------------------------------------ helpers
