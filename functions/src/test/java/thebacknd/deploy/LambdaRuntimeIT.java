@@ -306,7 +306,7 @@ class LambdaRuntimeIT {
       assertTrue(init.find(), "no INIT REPORT in " + log);
       double initMs = Double.parseDouble(init.group(1));
       timings.add(String.format(
-          "%-13s memory %4d MB  init %5.0f ms  first invoke %5.0f ms  second invoke %4d ms  peak RSS %s",
+          "%-18s memory %4d MB  init %5.0f ms  first invoke %5.0f ms  second invoke %4d ms  peak RSS %s",
           name, memoryMb, initMs, wallMs.get(0) - initMs, wallMs.size() > 1 ? wallMs.get(1) : -1,
           peakRssKb.map(kb -> (kb / 1024) + " MB").orElse("n/a")));
     }

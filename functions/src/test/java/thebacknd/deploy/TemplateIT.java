@@ -152,6 +152,19 @@ class TemplateIT {
   }
 
   @Test
+  void theJarFitsLambdasDeploymentPackageLimit() throws Exception {
+    // Lambda unpacks the package into /var/task: at most 250 MB unzipped (uploaded through S3,
+    // as sam deploy and aws cloudformation package do; a direct upload is also capped at 50 MB).
+    long unzipped = 0;
+    try (JarFile jar = new JarFile(jarPath().toFile())) {
+      for (var e = jar.entries(); e.hasMoreElements(); ) {
+        unzipped += Math.max(0, e.nextElement().getSize());
+      }
+    }
+    assertTrue(unzipped < 250L * 1024 * 1024, "unzipped jar is " + unzipped + " bytes");
+  }
+
+  @Test
   void functionsRunJava21OnArm64FromTheJarWithSnapStartAndJsonLogs() {
     Map<String, JsonNode> sourceFunctions = sourceResources("AWS::Serverless::Function");
     for (var entry : functions().entrySet()) {
