@@ -48,6 +48,7 @@ class InfraScriptsIT {
 
   @BeforeEach
   void freshAccount() {
+    DeployTools.venvBin("aws"); // the pinned AWS CLI, not whatever else is on the PATH
     Moto.reset();
     aws = new HashMap<>();
     aws.put("AWS_ENDPOINT_URL", Moto.endpoint().toString());
