@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -98,9 +97,5 @@ final class DeployTools {
         throw new UncheckedIOException(e);
       }
     });
-  }
-
-  static List<String> list(String... items) {
-    return new ArrayList<>(List.of(items));
   }
 }
