@@ -1,0 +1,575 @@
+package thebacknd.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import thebacknd.Json;
+import thebacknd.config.Config;
+import thebacknd.edge.Endpoint;
+import thebacknd.vm.VmTags;
+
+/**
+ * template.yaml as CloudFormation deploys it (after the SAM transform, run offline by
+ * infra/template-json with the same library CloudFormation uses), checked against the code: every
+ * handler exists in the built jar, every route reaches its function with the right auth, and each
+ * function's role grants exactly the calls its code makes, under the conditions that keep it to
+ * our instances. A change that widens a permission or drops a condition fails here.
+ */
+class TemplateIT {
+
+  private static final String EC2_DESCRIBE = "ec2:DescribeInstances";
+  private static final Set<String> LOGS = Set.of("logs:CreateLogStream", "logs:PutLogEvents");
+
+  /** What each function's code calls on AWS (vm/Fleet.java, vm/VmService.java, vm/Secrets.java). */
+  private static final Map<Endpoint, Set<String>> CALLS =
+      Map.of(
+          Endpoint.LIST, Set.of(EC2_DESCRIBE),
+          Endpoint.CREATE,
+              Set.of(
+                  EC2_DESCRIBE,
+                  "ec2:RunInstances",
+                  "ec2:CreateTags",
+                  "ec2:TerminateInstances",
+                  "iam:PassRole",
+                  "secretsmanager:GetSecretValue",
+                  "s3:GetObject",
+                  "s3:ListBucket"),
+          Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances"),
+          Endpoint.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances"),
+          Endpoint.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances"),
+          Endpoint.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue"),
+          Endpoint.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue"));
+
+  /** The routes VMs call without AWS credentials (DESIGN §4). */
+  private static final Set<Endpoint> VM_ROUTES = Set.of(Endpoint.DESTROY_SELF, Endpoint.REPORT);
+
+  /** DESIGN §3: the only configuration the functions read. */
+  private static final Set<String> KNOWN_VARIABLES =
+      Set.of(
+          "THEBACKND_SECRET_ARN", "THEBACKND_IMAGE_ID", "THEBACKND_INSTANCE_TYPE",
+          "THEBACKND_ALLOWED_INSTANCE_TYPES", "THEBACKND_TTL_MINUTES", "THEBACKND_MAX_TTL_MINUTES",
+          "THEBACKND_MAX_VMS", "THEBACKND_INSTANCE_PROFILE", "THEBACKND_SUBNET_ID",
+          "THEBACKND_SECURITY_GROUP_IDS", "THEBACKND_KEY_NAME", "THEBACKND_API_URL", "NIX_CACHE",
+          "NIX_TRUSTED_KEY", "THEBACKND_VERIFY_CACHE");
+
+  private static JsonNode source;
+  private static JsonNode deployed;
+  private static Path deployedFile;
+
+  @BeforeAll
+  static void render() throws Exception {
+    source = Json.parse(DeployTools.run(DeployTools.python(), "infra/template-json", "template.yaml").out());
+    String transformed =
+        DeployTools.run(DeployTools.python(), "infra/template-json", "--transform", "template.yaml").out();
+    deployed = Json.parse(transformed);
+    deployedFile = DeployTools.targetDir().resolve("template-deployed.json");
+    Files.writeString(deployedFile, transformed);
+  }
+
+  // ------------------------------------------------------------------ the template as a whole
+
+  @Test
+  void deployedTemplatePassesCfnLintWithoutCircularDependencies() throws Exception {
+    // cfn-lint on template.yaml checks SAM resources against SAM's schema only; on the
+    // transformed template it checks what CloudFormation will create, dependency cycles included.
+    DeployTools.Result lint = DeployTools.runAllowingFailure(DeployTools.venvBin("cfn-lint"), deployedFile.toString());
+    assertEquals(0, lint.exit(), "cfn-lint on the transformed template:\n" + lint.out() + lint.err());
+  }
+
+  @Test
+  void secretIsGeneratedAsAPlainStringWithoutPunctuation() {
+    JsonNode secret = resource(deployed, "KillCodeSecret");
+    assertEquals("AWS::SecretsManager::Secret", secret.path("Type").asText());
+    JsonNode generate = secret.path("Properties").path("GenerateSecretString");
+    assertTrue(generate.path("PasswordLength").asInt() >= 32, generate.toString());
+    assertTrue(generate.path("ExcludePunctuation").asBoolean(), generate.toString());
+    assertTrue(generate.path("SecretStringTemplate").isMissingNode(), "a template would make it a JSON document");
+    assertTrue(generate.path("GenerateStringKey").isMissingNode(), "a key would make it a JSON document");
+  }
+
+  // ------------------------------------------------------------------ functions and the jar
+
+  @Test
+  void everyHandlerIsARequestStreamHandlerInTheBuiltJar() throws Exception {
+    try (URLClassLoader jar = jarLoader()) {
+      for (JsonNode function : functions().values()) {
+        String handler = function.path("Properties").path("Handler").asText();
+        String[] parts = handler.split("::");
+        assertEquals(2, parts.length, "Handler must be Class::method, got " + handler);
+        Class<?> type = Class.forName(parts[0], false, jar);
+        Class<?> streamHandler = Class.forName(RequestStreamHandler.class.getName(), false, jar);
+        assertTrue(streamHandler.isAssignableFrom(type), handler + " is not a RequestStreamHandler");
+        assertFalse(Modifier.isAbstract(type.getModifiers()), handler + " is abstract");
+        type.getConstructor(); // Lambda instantiates it with no arguments
+        Class<?> context = Class.forName(Context.class.getName(), false, jar);
+        type.getMethod(parts[1], InputStream.class, OutputStream.class, context);
+      }
+    }
+  }
+
+  @Test
+  void everyHandlerInTheJarHasOneFunctionInTheTemplate() throws Exception {
+    Set<String> inTemplate = new TreeSet<>();
+    functions().values().forEach(f -> assertTrue(inTemplate.add(f.path("Properties").path("Handler").asText()), "two functions share a handler"));
+    Set<String> inJar = new TreeSet<>();
+    try (URLClassLoader jar = jarLoader(); JarFile file = new JarFile(jarPath().toFile())) {
+      Class<?> streamHandler = Class.forName(RequestStreamHandler.class.getName(), false, jar);
+      for (String entry : file.stream().map(e -> e.getName()).toList()) {
+        if (entry.startsWith("thebacknd/") && entry.endsWith("Handler.class") && !entry.contains("$")) {
+          Class<?> type = Class.forName(entry.replace('/', '.').replace(".class", ""), false, jar);
+          if (streamHandler.isAssignableFrom(type) && !Modifier.isAbstract(type.getModifiers())) {
+            inJar.add(type.getName() + "::handleRequest");
+          }
+        }
+      }
+    }
+    assertEquals(inJar, inTemplate);
+    assertEquals(Endpoint.values().length, inTemplate.size(), "one function per endpoint");
+  }
+
+  @Test
+  void theJarFitsLambdasDeploymentPackageLimit() throws Exception {
+    // Lambda unpacks the package into /var/task: at most 250 MB unzipped (uploaded through S3,
+    // as sam deploy and aws cloudformation package do; a direct upload is also capped at 50 MB).
+    long unzipped = 0;
+    try (JarFile jar = new JarFile(jarPath().toFile())) {
+      for (var e = jar.entries(); e.hasMoreElements(); ) {
+        unzipped += Math.max(0, e.nextElement().getSize());
+      }
+    }
+    assertTrue(unzipped < 250L * 1024 * 1024, "unzipped jar is " + unzipped + " bytes");
+  }
+
+  @Test
+  void functionsRunJava21OnArm64FromTheJarWithSnapStartAndJsonLogs() {
+    Map<String, JsonNode> sourceFunctions = sourceResources("AWS::Serverless::Function");
+    for (var entry : functions().entrySet()) {
+      JsonNode p = entry.getValue().path("Properties");
+      String name = entry.getKey();
+      assertEquals("java21", p.path("Runtime").asText(), name);
+      assertEquals("[\"arm64\"]", p.path("Architectures").toString(), name);
+      assertEquals("PublishedVersions", p.path("SnapStart").path("ApplyOn").asText(), name);
+      assertEquals("JSON", p.path("LoggingConfig").path("LogFormat").asText(), name);
+      assertTrue(p.path("MemorySize").asInt() >= 512, name + " memory");
+      assertTrue(p.path("Timeout").asInt() <= 60, name + " timeout");
+      JsonNode own = sourceFunctions.get(name).path("Properties");
+      // On each function (aws cloudformation package ignores Globals), and the one jar for all.
+      assertEquals("functions/target/thebacknd-functions.jar", own.path("CodeUri").asText(), name);
+      // SnapStart applies to published versions only: everything must call the alias.
+      assertFalse(aliasOf(name).isEmpty(), name + " has no alias (AutoPublishAlias)");
+    }
+  }
+
+  @Test
+  void configurationInTheTemplateIsValidForTheFunctionsAtTheirDefaults() {
+    for (var entry : functions().entrySet()) {
+      JsonNode variables = entry.getValue().path("Properties").path("Environment").path("Variables");
+      Map<String, String> env = new HashMap<>();
+      variables.fields().forEachRemaining(v -> env.put(v.getKey(), sample(v.getKey(), v.getValue())));
+      assertEquals(KNOWN_VARIABLES, env.keySet(), entry.getKey() + " environment");
+      Config config = Config.fromEnvironment(env); // throws with the one-line message otherwise
+      config.requireLaunchSettings();
+    }
+  }
+
+  @Test
+  void apiUrlIsBuiltFromTheApiIdNotFromAnythingThatDependsOnTheFunctions() {
+    for (JsonNode function : functions().values()) {
+      JsonNode url = function.path("Properties").path("Environment").path("Variables").path("THEBACKND_API_URL");
+      assertEquals("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}", url.path("Fn::Sub").asText(), url.toString());
+    }
+    assertEquals("AWS::ApiGatewayV2::Api", resource(deployed, "HttpApi").path("Type").asText());
+    assertEquals("$default", resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next().path("Properties").path("StageName").asText());
+  }
+
+  // ------------------------------------------------------------------ the HTTP API and the schedule
+
+  @Test
+  void everyEndpointHasOneRouteToItsFunctionWithIamAuthExceptTheVmRoutes() {
+    Map<String, JsonNode> routes = new HashMap<>();
+    resourcesOfType("AWS::ApiGatewayV2::Route").values()
+        .forEach(r -> assertNull(routes.put(r.path("Properties").path("RouteKey").asText(), r), "duplicate route"));
+    assertEquals(Endpoint.values().length, routes.size(), routes.keySet().toString());
+    for (Endpoint endpoint : Endpoint.values()) {
+      JsonNode route = routes.get(endpoint.method + " " + endpoint.path);
+      assertNotNull(route, "no route for " + endpoint);
+      JsonNode p = route.path("Properties");
+      assertEquals(VM_ROUTES.contains(endpoint) ? "NONE" : "AWS_IAM", p.path("AuthorizationType").asText(), endpoint.toString());
+      assertEquals("integrations/${%s}".formatted(integrationId(p)), p.path("Target").path("Fn::Sub").asText());
+      JsonNode integration = resource(deployed, integrationId(p)).path("Properties");
+      assertEquals("AWS_PROXY", integration.path("IntegrationType").asText());
+      assertEquals("2.0", integration.path("PayloadFormatVersion").asText(), "the handlers parse payload format 2.0");
+      String alias = integration.path("IntegrationUri").path("Ref").asText();
+      assertEquals(functionFor(endpoint), functionOfAlias(alias), endpoint + " integration");
+      // API Gateway may invoke that alias, from this route only.
+      JsonNode permission = resourcesOfType("AWS::Lambda::Permission").values().stream()
+          .filter(x -> alias.equals(x.path("Properties").path("FunctionName").path("Ref").asText()))
+          .findFirst().orElseThrow(() -> new AssertionError("no permission for " + alias));
+      assertEquals("apigateway.amazonaws.com", permission.path("Properties").path("Principal").asText());
+      assertTrue(permission.path("Properties").path("SourceArn").path("Fn::Sub").asText()
+          .endsWith("${HttpApi}/*/" + endpoint.method + endpoint.path), permission.toString());
+    }
+  }
+
+  @Test
+  void theVmRoutesAreThrottled() {
+    JsonNode stage = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next().path("Properties");
+    for (Endpoint endpoint : VM_ROUTES) {
+      JsonNode settings = stage.path("RouteSettings").path(endpoint.method + " " + endpoint.path);
+      assertEquals("VmRouteRateLimit", settings.path("ThrottlingRateLimit").path("Ref").asText(), endpoint.toString());
+      assertEquals("VmRouteBurstLimit", settings.path("ThrottlingBurstLimit").path("Ref").asText(), endpoint.toString());
+    }
+    assertTrue(stage.path("DefaultRouteSettings").path("ThrottlingRateLimit").isNumber());
+  }
+
+  @Test
+  void destroyOldRunsEveryTenMinutesWithRetriesAsAScheduleEvent() {
+    Map<String, JsonNode> schedules = resourcesOfType("AWS::Scheduler::Schedule");
+    assertEquals(1, schedules.size());
+    JsonNode p = schedules.values().iterator().next().path("Properties");
+    assertEquals("rate(10 minutes)", p.path("ScheduleExpression").asText());
+    JsonNode target = p.path("Target");
+    assertEquals(functionFor(Endpoint.DESTROY_OLD), functionOfAlias(target.path("Arn").path("Ref").asText()));
+    assertTrue(target.path("RetryPolicy").path("MaximumRetryAttempts").asInt() >= 1, target.toString());
+    assertTrue(target.path("RetryPolicy").path("MaximumEventAgeInSeconds").asInt() > 0, target.toString());
+    // LambdaRuntimeIT sends this very input to the handler and checks it runs destroy-old.
+    assertEquals("aws.scheduler", Json.parse(target.path("Input").asText()).path("source").asText());
+    // The schedule's own role may invoke that alias and nothing else.
+    List<JsonNode> statements = statements(resource(deployed, target.path("RoleArn").path("Fn::GetAtt").get(0).asText()));
+    assertEquals(1, statements.size(), statements.toString());
+    assertEquals(List.of("lambda:InvokeFunction"), actions(statements.get(0)));
+    assertEquals(target.path("Arn"), statements.get(0).path("Resource"));
+  }
+
+  // ------------------------------------------------------------------ least privilege
+
+  @Test
+  void eachFunctionHasItsOwnRoleGrantingExactlyTheCallsItsCodeMakes() {
+    Set<String> roles = new TreeSet<>();
+    for (Endpoint endpoint : Endpoint.values()) {
+      String role = roleOf(endpoint);
+      assertTrue(roles.add(role), role + " is shared");
+      JsonNode r = resource(deployed, role);
+      assertEquals("lambda.amazonaws.com", trustedService(r), role);
+      assertTrue(r.path("Properties").path("ManagedPolicyArns").isMissingNode(), role + " must not attach managed policies");
+      Set<String> granted = new TreeSet<>();
+      statements(r).forEach(s -> granted.addAll(actions(s)));
+      Set<String> expected = new TreeSet<>(CALLS.get(endpoint));
+      expected.addAll(LOGS);
+      assertEquals(expected, granted, endpoint + " (" + role + ")");
+    }
+  }
+
+  @Test
+  void noWildcardActionsAndAStarResourceOnlyForDescribeInstances() {
+    for (var role : resourcesOfType("AWS::IAM::Role").entrySet()) {
+      for (JsonNode s : statements(role.getValue())) {
+        assertEquals("Allow", s.path("Effect").asText(), role.getKey());
+        for (String action : actions(s)) {
+          assertFalse(action.contains("*"), role.getKey() + " grants " + action);
+        }
+        if (resources(s).stream().anyMatch(r -> r.isTextual() && r.asText().equals("*"))) {
+          assertEquals(List.of(EC2_DESCRIBE), actions(s), role.getKey() + ": Resource * for " + actions(s));
+        }
+      }
+    }
+  }
+
+  @Test
+  void logsGoOnlyToTheFunctionsOwnLogGroup() {
+    for (var entry : functions().entrySet()) {
+      JsonNode p = entry.getValue().path("Properties");
+      String logGroup = p.path("LoggingConfig").path("LogGroup").path("Ref").asText();
+      assertEquals("AWS::Logs::LogGroup", resource(deployed, logGroup).path("Type").asText(), entry.getKey());
+      assertTrue(resource(deployed, logGroup).path("Properties").path("RetentionInDays").isObject(), "log retention is set");
+      for (JsonNode s : statementsWith(role(entry.getValue()), "logs:PutLogEvents")) {
+        assertEquals(List.of("{\"Fn::GetAtt\":[\"" + logGroup + "\",\"Arn\"]}"), resources(s).stream().map(JsonNode::toString).toList());
+      }
+    }
+  }
+
+  @Test
+  void createLaunchesOnlyTaggedImdsV2InstancesOfAllowedTypesFromOurImage() {
+    JsonNode role = resource(deployed, roleOf(Endpoint.CREATE));
+    Map<String, List<JsonNode>> byResource = new HashMap<>();
+    for (JsonNode s : statementsWith(role, "ec2:RunInstances")) {
+      assertEquals(List.of("ec2:RunInstances"), actions(s), "RunInstances has statements of its own");
+      for (JsonNode r : resources(s)) {
+        byResource.computeIfAbsent(resourceType(r), k -> new ArrayList<>()).add(s);
+      }
+    }
+    assertEquals(Set.of("instance", "volume", "image", "subnet", "security-group", "network-interface", "key-pair"), byResource.keySet());
+    for (String created : List.of("instance", "volume")) {
+      for (JsonNode s : byResource.get(created)) {
+        assertEquals("true", s.path("Condition").path("StringEquals").path("aws:RequestTag/" + VmTags.OURS).asText(), created + ": " + s);
+      }
+    }
+    for (JsonNode s : byResource.get("instance")) {
+      JsonNode equals = s.path("Condition").path("StringEquals");
+      assertEquals("required", equals.path("ec2:MetadataHttpTokens").asText(), s.toString());
+      String types = equals.path("ec2:InstanceType").toString();
+      assertTrue(types.contains("${InstanceType}") && types.contains("${AllowedInstanceTypes}"), types);
+    }
+    for (JsonNode s : byResource.get("image")) {
+      assertTrue(resources(s).stream().anyMatch(r -> r.path("Fn::Sub").asText().endsWith("::image/${ImageId}")), "only our AMI: " + s);
+    }
+  }
+
+  @Test
+  void createTagsOnlyAsPartOfRunInstances() {
+    for (JsonNode s : statementsWith(resource(deployed, roleOf(Endpoint.CREATE)), "ec2:CreateTags")) {
+      assertEquals(List.of("ec2:CreateTags"), actions(s));
+      assertEquals("RunInstances", s.path("Condition").path("StringEquals").path("ec2:CreateAction").asText(), s.toString());
+    }
+  }
+
+  @Test
+  void createPassesOnlyTheVmRoleAndOnlyToEc2() {
+    List<JsonNode> passRole = statementsWith(resource(deployed, roleOf(Endpoint.CREATE)), "iam:PassRole");
+    assertEquals(1, passRole.size());
+    JsonNode s = passRole.get(0);
+    assertEquals(List.of("{\"Fn::GetAtt\":[\"VmRole\",\"Arn\"]}"), resources(s).stream().map(JsonNode::toString).toList());
+    assertEquals("ec2.amazonaws.com", s.path("Condition").path("StringEquals").path("iam:PassedToService").asText());
+    // ...and that role is the one in the instance profile the VMs are launched with.
+    assertEquals("[{\"Ref\":\"VmRole\"}]", resource(deployed, "VmInstanceProfile").path("Properties").path("Roles").toString());
+  }
+
+  @Test
+  void everyTerminationRequiresOurTag() {
+    for (Endpoint endpoint : Endpoint.values()) {
+      for (JsonNode s : statementsWith(resource(deployed, roleOf(endpoint)), "ec2:TerminateInstances")) {
+        assertEquals(List.of("ec2:TerminateInstances"), actions(s));
+        assertEquals("true", s.path("Condition").path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText(), endpoint + ": " + s);
+        for (JsonNode r : resources(s)) {
+          assertEquals("instance", resourceType(r), endpoint + ": " + r);
+        }
+      }
+    }
+  }
+
+  @Test
+  void reportTagsOnlyOurInstancesAndOnlyThePhaseKeys() {
+    List<JsonNode> createTags = statementsWith(resource(deployed, roleOf(Endpoint.REPORT)), "ec2:CreateTags");
+    assertEquals(1, createTags.size());
+    JsonNode condition = createTags.get(0).path("Condition");
+    assertEquals("true", condition.path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText());
+    Set<String> keys = new TreeSet<>();
+    condition.path("ForAllValues:StringEquals").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
+    assertEquals(Set.of(VmTags.PHASE, VmTags.PHASE_DETAIL), keys);
+  }
+
+  @Test
+  void theSecretAndTheCacheAreReadOnlyWhereTheyAreNamed() {
+    for (var role : resourcesOfType("AWS::IAM::Role").entrySet()) {
+      for (JsonNode s : statementsWith(role.getValue(), "secretsmanager:GetSecretValue")) {
+        assertEquals("[{\"Ref\":\"KillCodeSecret\"}]", resources(s).toString(), role.getKey());
+      }
+      for (String action : List.of("s3:GetObject", "s3:ListBucket")) {
+        for (JsonNode s : statementsWith(role.getValue(), action)) {
+          assertEquals(List.of(action), actions(s), role.getKey());
+          String arn = resources(s).get(0).path("Fn::Sub").get(0).asText();
+          assertEquals(action.equals("s3:GetObject") ? "arn:${AWS::Partition}:s3:::${Bucket}/*" : "arn:${AWS::Partition}:s3:::${Bucket}", arn);
+        }
+      }
+    }
+  }
+
+  @Test
+  void vmRoleReadsTheCacheAndNothingElse() {
+    JsonNode vmRole = resource(deployed, "VmRole");
+    assertEquals("ec2.amazonaws.com", trustedService(vmRole));
+    Set<String> granted = new TreeSet<>();
+    statements(vmRole).forEach(s -> granted.addAll(actions(s)));
+    assertEquals(Set.of("s3:GetObject", "s3:ListBucket"), granted);
+    assertTrue(vmRole.path("Properties").path("ManagedPolicyArns").isMissingNode());
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static Path jarPath() {
+    Path jar = Path.of(System.getProperty("thebacknd.jar", DeployTools.repo().resolve("functions/target/thebacknd-functions.jar").toString()));
+    assertTrue(Files.isRegularFile(jar), "the shaded jar is built before the *IT tests: " + jar);
+    return jar;
+  }
+
+  /** The jar on its own, as Lambda loads it: none of the test class path's classes. */
+  private static URLClassLoader jarLoader() throws Exception {
+    return new URLClassLoader(new URL[] {jarPath().toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+  }
+
+  private static JsonNode resource(JsonNode template, String id) {
+    JsonNode r = template.path("Resources").path(id);
+    if (r.isMissingNode()) {
+      fail("no resource " + id);
+    }
+    return r;
+  }
+
+  private static Map<String, JsonNode> resourcesOfType(String type) {
+    return resourcesOfType(deployed, type);
+  }
+
+  private static Map<String, JsonNode> sourceResources(String type) {
+    return resourcesOfType(source, type);
+  }
+
+  private static Map<String, JsonNode> resourcesOfType(JsonNode template, String type) {
+    Map<String, JsonNode> found = new HashMap<>();
+    template.path("Resources").fields().forEachRemaining(e -> {
+      if (type.equals(e.getValue().path("Type").asText())) {
+        found.put(e.getKey(), e.getValue());
+      }
+    });
+    return found;
+  }
+
+  private static Map<String, JsonNode> functions() {
+    return resourcesOfType("AWS::Lambda::Function");
+  }
+
+  /** The function whose handler serves this endpoint, e.g. DESTROY_ALL → DestroyAllHandler. */
+  private static String functionFor(Endpoint endpoint) {
+    String camel = List.of(endpoint.name().split("_")).stream()
+        .map(w -> w.charAt(0) + w.substring(1).toLowerCase()).collect(Collectors.joining());
+    String handler = "thebacknd.edge." + camel + "Handler::handleRequest";
+    List<String> ids = functions().entrySet().stream()
+        .filter(e -> handler.equals(e.getValue().path("Properties").path("Handler").asText()))
+        .map(Map.Entry::getKey).toList();
+    assertEquals(1, ids.size(), "functions with handler " + handler + ": " + ids);
+    return ids.get(0);
+  }
+
+  private static String aliasOf(String function) {
+    return resourcesOfType("AWS::Lambda::Alias").entrySet().stream()
+        .filter(e -> function.equals(e.getValue().path("Properties").path("FunctionName").path("Ref").asText()))
+        .map(Map.Entry::getKey).findFirst().orElse("");
+  }
+
+  private static String functionOfAlias(String alias) {
+    JsonNode a = resource(deployed, alias);
+    assertEquals("AWS::Lambda::Alias", a.path("Type").asText(), alias + " is not an alias");
+    return a.path("Properties").path("FunctionName").path("Ref").asText();
+  }
+
+  private static String integrationId(JsonNode routeProperties) {
+    return routeProperties.path("Target").path("Fn::Sub").asText().replace("integrations/${", "").replace("}", "");
+  }
+
+  private static JsonNode role(JsonNode function) {
+    return resource(deployed, function.path("Properties").path("Role").path("Fn::GetAtt").get(0).asText());
+  }
+
+  private static String roleOf(Endpoint endpoint) {
+    return resource(deployed, functionFor(endpoint)).path("Properties").path("Role").path("Fn::GetAtt").get(0).asText();
+  }
+
+  private static String trustedService(JsonNode role) {
+    JsonNode statements = role.path("Properties").path("AssumeRolePolicyDocument").path("Statement");
+    assertEquals(1, statements.size(), role.toString());
+    assertEquals("sts:AssumeRole", statements.get(0).path("Action").asText());
+    return statements.get(0).path("Principal").path("Service").asText();
+  }
+
+  private static List<JsonNode> statements(JsonNode role) {
+    List<JsonNode> all = new ArrayList<>();
+    role.path("Properties").path("Policies").forEach(p -> p.path("PolicyDocument").path("Statement").forEach(all::add));
+    return all;
+  }
+
+  private static List<JsonNode> statementsWith(JsonNode role, String action) {
+    return statements(role).stream().filter(s -> actions(s).contains(action)).toList();
+  }
+
+  private static List<String> actions(JsonNode statement) {
+    return strings(statement.path("Action"));
+  }
+
+  private static List<JsonNode> resources(JsonNode statement) {
+    JsonNode r = statement.path("Resource");
+    List<JsonNode> list = new ArrayList<>();
+    if (r.isArray()) {
+      r.forEach(list::add);
+    } else {
+      list.add(r);
+    }
+    return list;
+  }
+
+  /** The EC2 resource type of an ARN in a policy ("instance", "image", …), through Fn::If. */
+  private static String resourceType(JsonNode resource) {
+    if (resource.has("Fn::If")) {
+      String a = resourceType(resource.path("Fn::If").get(1));
+      assertEquals(a, resourceType(resource.path("Fn::If").get(2)), resource.toString());
+      return a;
+    }
+    String arn = resource.path("Fn::Sub").asText(resource.asText());
+    String last = arn.substring(arn.lastIndexOf(':') + 1);
+    return last.substring(0, last.indexOf('/'));
+  }
+
+  private static List<String> strings(JsonNode node) {
+    List<String> list = new ArrayList<>();
+    if (node.isArray()) {
+      for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {
+        list.add(it.next().asText());
+      }
+    } else if (node.isTextual()) {
+      list.add(node.asText());
+    }
+    return list;
+  }
+
+  private static void assertNull(Object value, String message) {
+    if (value != null) {
+      fail(message);
+    }
+  }
+
+  /**
+   * The value a variable has once deployed with the parameters' defaults; what AWS fills in
+   * (ids, ARNs, the API URL) is replaced by a value of the same shape.
+   */
+  private static String sample(String name, JsonNode value) {
+    if (value.isTextual()) {
+      return value.asText();
+    }
+    String ref = value.path("Ref").asText("");
+    JsonNode parameter = source.path("Parameters").path(ref);
+    if (parameter.has("Default")) {
+      return parameter.path("Default").asText();
+    }
+    return switch (name) {
+      case "THEBACKND_SECRET_ARN" -> "arn:aws:secretsmanager:us-east-1:123456789012:secret:KillCodeSecret-AbCdEf";
+      case "THEBACKND_IMAGE_ID" -> "ami-0123456789abcdef0";
+      case "THEBACKND_INSTANCE_PROFILE" -> "arn:aws:iam::123456789012:instance-profile/thebacknd-VmInstanceProfile-AbCd";
+      case "THEBACKND_API_URL" -> "https://abcdef1234.execute-api.us-east-1.amazonaws.com";
+      case "NIX_CACHE" -> "s3://thebacknd-cachebucket-abcd?region=us-east-1";
+      case "NIX_TRUSTED_KEY" -> "thebacknd-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=";
+      default -> throw new AssertionError("no sample for " + name + " = " + value);
+    };
+  }
+}
