@@ -1,0 +1,172 @@
+# shellcheck shell=bash
+# The simulated-VM lab shared by nixos-image/tests/run and dev/demo, all on loopback:
+#   moto (EC2 and S3), a signed Nix binary cache in a moto bucket, `thebacknd serve`, a loopback
+#   IMDSv2 stub serving the user-data `create` launched an instance with, and the real agent
+#   (nixos-image/agent/thebacknd-agent) playing that instance.
+# The agent differs from a real VM only by THEBACKND_IMDS_URL, THEBACKND_SYSTEM_PROFILE (a profile
+# in the lab) and THEBACKND_POWEROFF (`touch VMDIR/powered-off`): this machine is never powered off.
+# Source dev/lib/common.sh and dev/lib/moto.sh first.
+
+: "${repo_root:?source dev/lib/common.sh first}"
+
+# Until the closure check of DESIGN §6 is on main, `create` skips it in the lab. Flip to true when
+# it lands: the lab's cache is really signed, so create's check then passes as the VM's does.
+lab_verify_cache=false
+
+readonly lab_bucket=thebacknd-cache
+readonly lab_python="$repo_root/.venv/bin/python"
+lab_dir=""
+lab_server_pid=""
+lab_imds_pid=""
+lab_api_url=""
+lab_imds_url=""
+lab_cache_url=""
+lab_public_key=""
+lab_toplevel=""
+lab_motd=""
+lab_hello=""
+
+# lab_init: a fresh directory for everything the lab writes; Nix's download cache goes there too.
+lab_init() {
+  lab_dir=$(mktemp -d "${TMPDIR:-/tmp}/thebacknd-lab.XXXXXX")
+  mkdir -p "$lab_dir/imds/meta-data" "$lab_dir/vms"
+  export XDG_CACHE_HOME="$lab_dir/xdg-cache"
+}
+
+lab_aws() { "$lab_python" "$repo_root/nixos-image/tests/aws.py" "$@"; }
+
+lab_cli() { "$repo_root/toplevel-scripts/thebacknd" "$@"; }
+
+# lab_wait_for_line FILE REGEX SECONDS PID: prints the first line of FILE matching REGEX, waiting
+# at most SECONDS, and fails early when PID exits.
+lab_wait_for_line() {
+  local file=$1 regex=$2 seconds=$3 pid=$4 line tick
+  for ((tick = 0; tick < seconds * 4; tick++)); do
+    if line=$(grep -m1 -E "$regex" "$file" 2>/dev/null); then
+      printf '%s\n' "$line"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { cat "$file" >&2; die "process $pid exited before printing /$regex/"; }
+    sleep 0.25
+  done
+  cat "$file" >&2
+  die "no line /$regex/ in $file after ${seconds}s"
+}
+
+# lab_build LABEL: builds the fixtures (a toplevel, the file it refers to, a program) offline.
+lab_build() {
+  local -a built
+  # The builders use the host's /bin/sh and coreutils: no sandbox (root may turn it off).
+  mapfile -t built < <(nix-build "$repo_root/nixos-image/tests/fixtures.nix" --no-out-link --option sandbox false \
+    --argstr stateDir "$lab_dir" --argstr label "$1" -A toplevel -A motd -A hello 2>"$lab_dir/nix-build.log") \
+    || true
+  ((${#built[@]} == 3)) || { cat "$lab_dir/nix-build.log" >&2; die "building the fixtures failed"; }
+  lab_toplevel=${built[0]}
+  lab_motd=${built[1]}
+  lab_hello=${built[2]}
+}
+
+# lab_push PATH...: a fresh signing key, signs the closures, `nix copy`s them into a file:// cache
+# and uploads that to a moto bucket the agent then substitutes from over HTTP, path-style.
+lab_push() {
+  nix-store --generate-binary-cache-key thebacknd-lab-1 "$lab_dir/signing.sec" "$lab_dir/signing.pub"
+  lab_public_key=$(<"$lab_dir/signing.pub")
+  nix store sign --recursive --key-file "$lab_dir/signing.sec" "$@" >>"$lab_dir/nix-copy.log" 2>&1 \
+    || { cat "$lab_dir/nix-copy.log" >&2; die "nix store sign failed"; }
+  nix copy --to "file://$lab_dir/cache" "$@" 2>>"$lab_dir/nix-copy.log" \
+    || { cat "$lab_dir/nix-copy.log" >&2; die "nix copy failed"; }
+  lab_aws upload-cache "$lab_dir/cache" "$lab_bucket" >/dev/null
+  lab_cache_url="$AWS_ENDPOINT_URL/$lab_bucket"
+}
+
+# lab_forget PATH...: deletes paths from the local store, so the agent must substitute them back.
+lab_forget() {
+  nix-store --delete "$@" >/dev/null 2>&1 || true
+  local path
+  for path in "$@"; do
+    if nix-store --check-validity "$path" 2>/dev/null; then
+      die "$path is still in the local store (something roots it)"
+    fi
+  done
+}
+
+# lab_serve: `thebacknd serve` (the real jar) on a free loopback port, configured for the lab;
+# exports THEBACKND_API_URL so `lab_cli` talks to it.
+lab_serve() {
+  local port image secret
+  if [[ ! -f "$repo_root/functions/target/thebacknd-functions.jar" ]]; then
+    lab_cli --help >/dev/null # the launcher builds the jar on first use
+  fi
+  port=$(free_port)
+  image=$(lab_aws image-id)
+  secret=$(head -c 24 /dev/urandom | base64)
+  lab_api_url="http://127.0.0.1:$port"
+  THEBACKND_SECRET=$secret THEBACKND_IMAGE_ID=$image THEBACKND_API_URL=$lab_api_url \
+    NIX_CACHE=$lab_cache_url NIX_TRUSTED_KEY=$lab_public_key \
+    THEBACKND_VERIFY_CACHE=$lab_verify_cache \
+    "$repo_root/toplevel-scripts/thebacknd" serve --port "$port" >"$lab_dir/serve.log" 2>&1 &
+  lab_server_pid=$!
+  lab_wait_for_line "$lab_dir/serve.log" '^thebacknd: serving on ' 60 "$lab_server_pid" >/dev/null
+  export THEBACKND_API_URL=$lab_api_url
+}
+
+# lab_imds_start: the loopback IMDSv2 stub, serving $lab_dir/imds.
+lab_imds_start() {
+  local line
+  python3 "$repo_root/nixos-image/tests/imds-stub.py" --root "$lab_dir/imds" >"$lab_dir/imds.log" 2>&1 &
+  lab_imds_pid=$!
+  line=$(lab_wait_for_line "$lab_dir/imds.log" '^imds-stub: serving on ' 20 "$lab_imds_pid")
+  lab_imds_url=${line#imds-stub: serving on }
+}
+
+# lab_play INSTANCE_ID [JQ_FILTER]: the stub now serves what EC2 would to that instance: the
+# user-data `create` launched it with (optionally rewritten by JQ_FILTER, to play a tampered VM).
+lab_play() {
+  local user_data
+  user_data=$(lab_aws user-data "$1")
+  jq -c "${2:-.}" <<<"$user_data" >"$lab_dir/imds/user-data"
+  printf '%s' "$1" >"$lab_dir/imds/meta-data/instance-id"
+}
+
+# lab_agent VMDIR ARGS...: the real agent against the lab. Its system profile lives in VMDIR and
+# its power-off only touches VMDIR/powered-off.
+lab_agent() {
+  local vm=$1
+  shift
+  mkdir -p "$vm/profiles"
+  THEBACKND_IMDS_URL=$lab_imds_url \
+    THEBACKND_SYSTEM_PROFILE="$vm/profiles/system" \
+    THEBACKND_POWEROFF="touch $vm/powered-off" \
+    "$repo_root/nixos-image/agent/thebacknd-agent" "$@"
+}
+
+# lab_stop: stops what the lab started and forgets what it built; safe to call twice.
+lab_stop() {
+  local pid
+  for pid in "$lab_server_pid" "$lab_imds_pid"; do
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  lab_server_pid=""
+  lab_imds_pid=""
+  moto_stop
+  if [[ -n $lab_dir && -d $lab_dir ]]; then
+    rm -rf "$lab_dir/vms" # the lab's profiles are the only GC roots of what it fetched
+    local -a paths=()
+    local path
+    for path in "$lab_toplevel" "$lab_motd" "$lab_hello"; do
+      [[ -n $path ]] || continue
+      paths+=("$path")
+      # ... and the derivations that built them, so a run leaves nothing in the store.
+      path=$(nix-store --query --deriver "$path" 2>/dev/null) || continue
+      if [[ $path == /nix/store/*.drv ]] && nix-store --check-validity "$path" 2>/dev/null; then
+        paths+=("$path")
+      fi
+    done
+    if ((${#paths[@]})); then
+      nix-store --delete "${paths[@]}" >/dev/null 2>&1 || true
+    fi
+  fi
+}
