@@ -1,5 +1,5 @@
 # The thebacknd AMI: nixpkgs' EC2 image plus base.nix. Build it with
-#   nix build ./nixos-image#amazon-image     (a VHD to import as an AMI: see docs/vm-agent.md)
+#   nix build ./nixos-image#amazon-image     (a VHD to import as an AMI: infra/import-image, README "Deploy")
 { modulesPath, ... }:
 {
   imports = [

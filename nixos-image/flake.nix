@@ -33,7 +33,7 @@
 
       packages.${system} = {
         agent = pkgs.callPackage ./agent/package.nix { };
-        # A VHD for `aws ec2 import-snapshot`, then `register-image` (docs/vm-agent.md).
+        # A VHD for `aws ec2 import-snapshot`, then `register-image` (infra/import-image).
         amazon-image = self.nixosConfigurations.amazon.config.system.build.amazonImage;
         # ./result/bin/run-thebacknd-vm
         qemu-vm = self.nixosConfigurations.qemu.config.system.build.vm;

@@ -11,7 +11,7 @@
 
 # Until the closure check of DESIGN §6 is on main, `create` skips it in the lab. Flip to true when
 # it lands: the lab's cache is really signed, so create's check then passes as the VM's does.
-lab_verify_cache=false
+lab_verify_cache=true
 
 readonly lab_bucket=thebacknd-cache
 readonly lab_python="$repo_root/.venv/bin/python"

@@ -157,9 +157,16 @@ final class RunCommand implements Callable<Integer> {
       }
       Optional<JsonNode> vm = find(listed.body().path("vms"), vmId);
       if (vm.isEmpty()) {
-        boolean done = "finished".equals(lastPhase);
-        finish(out, lastSeen, done ? null : "the VM is gone (last phase: " + Objects.requireNonNullElse(lastPhase, "none") + ")");
-        return done ? Main.OK : Main.FAILED;
+        // A program's VM destroys itself as soon as the program exits, which can be quicker than
+        // one poll; a failed program would have reported `failed` and stayed up for debugging.
+        boolean programDone = "finished".equals(lastPhase)
+            || (lastSeen != null && lastSeen.hasNonNull("nix_binary") && lastPhase != null && !"failed".equals(lastPhase));
+        if (programDone && !api.json) {
+          out.println(Render.text(lastSeen, "name") + ": finished (the program exited and the VM destroyed itself)");
+          out.flush();
+        }
+        finish(out, lastSeen, programDone ? null : "the VM is gone (last phase: " + Objects.requireNonNullElse(lastPhase, "none") + ")");
+        return programDone ? Main.OK : Main.FAILED;
       }
       lastSeen = vm.get();
       String phase = vm.get().path("phase").isNull() ? null : vm.get().path("phase").asText(null);

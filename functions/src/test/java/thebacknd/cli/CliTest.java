@@ -161,6 +161,20 @@ class CliTest extends MotoTest {
   }
 
   @Test
+  void waitAcceptsAProgramVmThatFinishedAndVanishedBetweenTwoPolls() throws Exception {
+    CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--wait", "--poll-seconds", "2", TOPLEVEL + "/bin/hello"));
+    Poll.until(java.time.Duration.ofSeconds(30), () -> listed().size() == 1, "the VM to be created");
+    String vmId = listed().get(0).path("vm_id").asText();
+    report(vmId, "fetching");
+    Thread.sleep(2500);
+    // The program ran and the VM destroyed itself before the next poll saw `running` or `finished`.
+    call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
+    Result result = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(0, result.exit(), result.out() + result.err());
+    assertTrue(result.out().contains("thebacknd-1: finished (the program exited and the VM destroyed itself)"), result.out());
+  }
+
+  @Test
   void waitFailsWithTheDetailWhenTheVmFails() throws Exception {
     CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--wait", "--poll-seconds", "1"));
     Poll.until(java.time.Duration.ofSeconds(30), () -> listed().size() == 1, "the VM to be created");
