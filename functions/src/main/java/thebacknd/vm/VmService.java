@@ -3,6 +3,7 @@ package thebacknd.vm;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +95,8 @@ public final class VmService {
       throw capReached();
     }
     String vmId = UUID.randomUUID().toString();
-    Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl));
+    // Whole seconds: the deadline is read by people and by the agent's `date`, not by machines alone.
+    Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);
     String name = LaunchRace.smallestFreeName(names(live));
     for (int round = 1; round <= MAX_LAUNCH_ROUNDS; round++) {
       Vm vm = fleet.launch(launchOf(request, instanceType, name, vmId, expiresAt, round), clock.instant());

@@ -3,17 +3,8 @@ package thebacknd.cache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,12 +12,12 @@ import org.junit.jupiter.api.io.TempDir;
 import thebacknd.Json;
 import thebacknd.testing.CacheBucket;
 import thebacknd.testing.Command;
+import thebacknd.testing.Launcher;
 import thebacknd.testing.Moto;
 import thebacknd.testing.Nix;
 import thebacknd.testing.NixCacheFixture;
 import thebacknd.testing.NixCacheFixture.TinyClosure;
 import thebacknd.testing.NixKey;
-import thebacknd.testing.Repo;
 import thebacknd.testing.TestEnv;
 
 /**
@@ -41,10 +32,10 @@ class CacheLauncherIT {
   NixKey key;
   CacheBucket bucket;
   Map<String, String> env;
-  Process server;
+  Launcher.Served server;
 
   @BeforeEach
-  void serve() throws Exception {
+  void serve() {
     Moto.reset();
     nix = new NixCacheFixture(work);
     key = nix.key("launcher-test-1");
@@ -55,20 +46,13 @@ class CacheLauncherIT {
     env.put("NIX_TRUSTED_KEY", key.publicKey());
     env.put("THEBACKND_VERIFY_CACHE", "true");
     env.put("NIX_SIGNING_KEY_FILE", key.secretKeyFile().toString());
-    ProcessBuilder builder = new ProcessBuilder(launcher(), "serve", "--port", "0");
-    builder.environment().putAll(env);
-    builder.redirectError(ProcessBuilder.Redirect.DISCARD);
-    server = builder.start();
-    String line = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8)).readLine();
-    Matcher m = Pattern.compile("thebacknd: serving on (http://127\\.0\\.0\\.1:\\d+)").matcher(String.valueOf(line));
-    assertTrue(m.matches(), "serve printed: " + line);
-    env.put("THEBACKND_API_URL", m.group(1));
+    server = Launcher.serve(env);
+    env.put("THEBACKND_API_URL", server.url());
   }
 
   @AfterEach
-  void stop() throws Exception {
-    server.destroy();
-    assertTrue(server.waitFor(10, TimeUnit.SECONDS), "serve stops on SIGTERM");
+  void stop() {
+    server.close();
   }
 
   @Test
@@ -116,11 +100,6 @@ class CacheLauncherIT {
   }
 
   private Command.Result thebacknd(String... args) {
-    List<String> command = Stream.concat(Stream.of(launcher()), Stream.of(args)).toList();
-    return Command.run(command, env, work, Duration.ofMinutes(2));
-  }
-
-  private static String launcher() {
-    return Repo.root().resolve("toplevel-scripts/thebacknd").toString();
+    return Launcher.run(env, args);
   }
 }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import thebacknd.Json;
 import thebacknd.testing.CacheBucket;
 import thebacknd.testing.Moto;
+import thebacknd.testing.TestEnv;
 import thebacknd.testing.NixCacheFixture;
 import thebacknd.testing.NixCacheFixture.TinyClosure;
 import thebacknd.testing.NixKey;
@@ -137,13 +138,7 @@ class CacheVerifyCommandTest {
   }
 
   private static Map<String, String> motoEnv() {
-    Map<String, String> env = new HashMap<>();
-    env.put("AWS_ENDPOINT_URL", Moto.endpoint().toString());
-    env.put("AWS_REGION", "us-east-1");
-    env.put("AWS_ACCESS_KEY_ID", "testing");
-    env.put("AWS_SECRET_ACCESS_KEY", "testing");
-    env.put("AWS_EC2_METADATA_DISABLED", "true");
-    return env;
+    return TestEnv.aws();
   }
 
   private static Map<String, String> env(String nixCache) {

@@ -5,19 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import thebacknd.Json;
+import thebacknd.testing.Launcher;
 import thebacknd.testing.Moto;
 import thebacknd.testing.TestEnv;
 
@@ -37,18 +34,9 @@ class DeployDocIT {
     String commands = block.group(1);
 
     Moto.reset();
-    Map<String, String> env = TestEnv.base();
-    ProcessBuilder serve = new ProcessBuilder(DeployTools.repo().resolve("toplevel-scripts/thebacknd").toString(), "serve", "--port", "0");
-    DeployTools.safeEnvironment(serve.environment()).putAll(env);
-    serve.redirectError(ProcessBuilder.Redirect.DISCARD);
-    Process server = serve.start();
-    try {
-      String line = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8)).readLine();
-      Matcher url = Pattern.compile("thebacknd: serving on (http://127\\.0\\.0\\.1:\\d+)").matcher(String.valueOf(line));
-      assertTrue(url.matches(), "serve printed: " + line);
-
+    try (Launcher.Served server = Launcher.serve(TestEnv.base())) {
       Map<String, String> shell = new HashMap<>();
-      shell.put("THEBACKND_API_URL", url.group(1));
+      shell.put("THEBACKND_API_URL", server.url());
       shell.put("AWS_SESSION_TOKEN", "a session token");
       DeployTools.Result r = DeployTools.runAllowingFailure(shell, "bash", "-euo", "pipefail", "-c", commands);
       assertEquals(0, r.exit(), r.err());
@@ -60,9 +48,6 @@ class DeployDocIT {
       assertEquals(2, answers.size(), r.out());
       assertEquals("thebacknd-1", answers.get(0).path("vm").path("name").asText(), r.out());
       assertEquals(1, answers.get(1).path("vms").size(), r.out());
-    } finally {
-      server.destroy();
-      server.waitFor(10, TimeUnit.SECONDS);
     }
   }
 }

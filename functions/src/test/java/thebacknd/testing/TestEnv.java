@@ -14,13 +14,19 @@ public final class TestEnv {
 
   private TestEnv() {}
 
-  public static Map<String, String> base() {
+  /** Only the AWS SDK settings: moto's endpoint, a region, dummy credentials, no IMDS probes. */
+  public static Map<String, String> aws() {
     Map<String, String> env = new HashMap<>();
     env.put("AWS_ENDPOINT_URL", Moto.endpoint().toString());
     env.put("AWS_REGION", "us-east-1");
     env.put("AWS_ACCESS_KEY_ID", "testing");
     env.put("AWS_SECRET_ACCESS_KEY", "testing");
     env.put("AWS_EC2_METADATA_DISABLED", "true");
+    return env;
+  }
+
+  public static Map<String, String> base() {
+    Map<String, String> env = aws();
     env.put("THEBACKND_SECRET", SECRET);
     env.put("THEBACKND_IMAGE_ID", anyImageId());
     env.put("THEBACKND_API_URL", "http://127.0.0.1:9");
