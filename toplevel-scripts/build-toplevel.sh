@@ -62,7 +62,10 @@ done
 nix_cmd() { nix --extra-experimental-features nix-command "$@"; }
 
 step "building $attr of $file"
-outputs=$(nix-build "$file" -A "$attr" --no-out-link) || die "nix-build failed"
+# A temporary GC root keeps the build from being collected before it is signed and pushed.
+gc_root_dir=$(mktemp -d)
+trap 'rm -rf "$gc_root_dir"' EXIT
+outputs=$(nix-build "$file" -A "$attr" --out-link "$gc_root_dir/result") || die "nix-build failed"
 mapfile -t paths < <(printf '%s\n' "$outputs" | sed '/^$/d')
 ((${#paths[@]} == 1)) || die "$attr built ${#paths[@]} outputs; build an attribute with exactly one"
 store_path=${paths[0]}

@@ -16,7 +16,8 @@ export AWS_REGION=us-east-1
 export AWS_DEFAULT_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN
 
-# Nix must never dial a public cache; tests pass their own substituters explicitly.
-export NIX_CONFIG=$'substituters =\nexperimental-features = nix-command\nrequire-sigs = true'
+# Nix must never dial a public cache; tests pass their own substituters explicitly. The test
+# derivations build with /bin/sh from the host, so no build sandbox (whatever nix.conf says).
+export NIX_CONFIG=$'substituters =\nexperimental-features = nix-command\nrequire-sigs = true\nsandbox = false'
 
 export PATH="$repo_root/.venv/bin:$PATH"

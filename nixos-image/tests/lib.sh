@@ -9,9 +9,6 @@
 
 : "${repo_root:?source dev/lib/common.sh first}"
 
-# Until the closure check of DESIGN §6 is on main, `create` skips it in the lab. Flip to true when
-# it lands: the lab's cache is really signed, so create's check then passes as the VM's does.
-lab_verify_cache=true
 
 readonly lab_bucket=thebacknd-cache
 readonly lab_python="$repo_root/.venv/bin/python"
@@ -103,7 +100,7 @@ lab_serve() {
   lab_api_url="http://127.0.0.1:$port"
   THEBACKND_SECRET=$secret THEBACKND_IMAGE_ID=$image THEBACKND_API_URL=$lab_api_url \
     NIX_CACHE=$lab_cache_url NIX_TRUSTED_KEY=$lab_public_key \
-    THEBACKND_VERIFY_CACHE=$lab_verify_cache \
+    THEBACKND_VERIFY_CACHE=true \
     "$repo_root/toplevel-scripts/thebacknd" serve --port "$port" >"$lab_dir/serve.log" 2>&1 &
   lab_server_pid=$!
   lab_wait_for_line "$lab_dir/serve.log" '^thebacknd: serving on ' 60 "$lab_server_pid" >/dev/null

@@ -40,6 +40,18 @@ public final class Failure extends RuntimeException {
     return new Failure(Kind.BAD_REQUEST, code, message);
   }
 
+  /**
+   * Caller-supplied text fit to quote in a one-line message: control characters (newlines
+   * included) shown as {@code ?}, at most {@code max} characters.
+   */
+  public static String excerpt(String text, int max) {
+    String line = String.valueOf(text).codePoints()
+        .map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString();
+    return line.length() <= max ? line : line.substring(0, max) + "…";
+  }
+
   public Kind kind() {
     return kind;
   }

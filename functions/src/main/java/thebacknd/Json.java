@@ -51,13 +51,11 @@ public final class Json {
       }
       return node;
     } catch (JsonProcessingException e) {
-      throw Failure.badRequest(
-          "malformed_json",
-          "The body is not valid JSON (line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + ").");
+      // Some refusals (nesting deeper than Jackson allows) come without a location.
+      String where = e.getLocation() == null
+          ? ""
+          : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+      throw Failure.badRequest("malformed_json", "The body is not valid JSON" + where + ".");
     }
   }
 }

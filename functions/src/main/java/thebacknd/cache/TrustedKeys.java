@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.Set;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
@@ -37,6 +38,8 @@ public final class TrustedKeys {
   /** Not signed by any trusted key; {@code reason} says what the narinfo has instead. */
   public record Unsigned(String reason) implements Verdict {}
 
+  private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9._-]+");
+
   /** Parses {@code name:base64 [name:base64 …]}; the message of the exception says what is wrong. */
   public static TrustedKeys parse(String text) {
     Map<String, List<Ed25519PublicKeyParameters>> byName = new LinkedHashMap<>();
@@ -48,6 +51,10 @@ public final class TrustedKeys {
       if (colon <= 0 || colon == entry.length() - 1) {
         throw new IllegalArgumentException("a trusted key is name:base64, got '" + entry + "'");
       }
+      // The VM agent accepts these names only; refusing others here keeps a VM from failing later.
+      if (!KEY_NAME.matcher(entry.substring(0, colon)).matches()) {
+        throw new IllegalArgumentException("a key name is letters, digits, '.', '_' and '-', got '" + entry.substring(0, colon) + "'");
+      }
       byte[] key;
       try {
         key = Base64.getDecoder().decode(entry.substring(colon + 1));
@@ -58,6 +65,9 @@ public final class TrustedKeys {
         throw new IllegalArgumentException(
             "an Ed25519 public key is " + PUBLIC_KEY_BYTES + " bytes, '" + entry + "' has " + key.length
                 + (key.length == 64 ? " (is it the secret key?)" : ""));
+      }
+      if (!Base64.getEncoder().encodeToString(key).equals(entry.substring(colon + 1))) {
+        throw new IllegalArgumentException("the key '" + entry + "' is not in canonical base64 (43 characters and '=')");
       }
       Ed25519PublicKeyParameters publicKey;
       try {

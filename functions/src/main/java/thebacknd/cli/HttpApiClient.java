@@ -19,8 +19,10 @@ import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import thebacknd.Failure;
 import thebacknd.Json;
+import thebacknd.Lazy;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 
@@ -37,6 +39,8 @@ final class HttpApiClient implements ApiClient {
   private final URI base;
   private final Optional<String> signingRegion;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final Lazy<AwsCredentialsIdentity> credentials =
+      Lazy.of(() -> DefaultCredentialsProvider.builder().build().resolveCredentials());
 
   HttpApiClient(URI base, Optional<String> signingRegion) {
     this.base = base;
@@ -90,19 +94,26 @@ final class HttpApiClient implements ApiClient {
   }
 
   private static JsonNode parse(HttpResponse<String> response) {
+    JsonNode body;
     try {
-      return Json.parse(response.body());
+      body = Json.parse(response.body());
     } catch (Failure notJson) {
-      // API Gateway answers some errors itself (403 from the IAM authorizer) in its own shape.
-      var error = Json.object();
-      error.putObject("error")
-          .put("code", "http_" + response.statusCode())
-          .put("message", abbreviate(response.body()));
-      return error;
+      return gatewayError(response.statusCode(), response.body().strip());
     }
+    // API Gateway answers some errors itself, in its own shape: {"message": "Forbidden"}.
+    if (response.statusCode() >= 400 && !body.has("error")) {
+      return gatewayError(response.statusCode(), body.path("message").asText(body.toString()));
+    }
+    return body;
   }
 
-  private static void sign(HttpRequest.Builder request, URI uri, String method, String body, String region) {
+  private static JsonNode gatewayError(int status, String message) {
+    var error = Json.object();
+    error.putObject("error").put("code", "http_" + status).put("message", Failure.excerpt(message, 200));
+    return error;
+  }
+
+  private void sign(HttpRequest.Builder request, URI uri, String method, String body, String region) {
     SdkHttpRequest unsigned =
         SdkHttpRequest.builder()
             .uri(uri)
@@ -113,7 +124,7 @@ final class HttpApiClient implements ApiClient {
         AwsV4HttpSigner.create()
             .sign(
                 r ->
-                    r.identity(DefaultCredentialsProvider.builder().build().resolveCredentials())
+                    r.identity(credentials.get())
                         .request(unsigned)
                         .payload(ContentStreamProvider.fromUtf8String(body))
                         .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
@@ -131,8 +142,4 @@ final class HttpApiClient implements ApiClient {
   /** Headers the JDK client sets itself and refuses from callers. */
   private static final List<String> RESTRICTED = List.of("host", "content-length", "connection");
 
-  private static String abbreviate(String text) {
-    String line = text == null ? "" : text.strip().replace('\n', ' ');
-    return line.length() <= 200 ? line : line.substring(0, 200) + "…";
-  }
 }

@@ -16,6 +16,8 @@ final class LocalApiClient implements ApiClient {
 
   @Override
   public ApiResponse call(Endpoint endpoint, Object body) {
+    // A missing setting is the caller's configuration error (exit 2), not a failed call.
+    api.requireReadyFor(endpoint);
     return api.handle(endpoint, body == null ? null : Json.write(body));
   }
 }

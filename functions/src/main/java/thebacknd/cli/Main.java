@@ -3,6 +3,7 @@ package thebacknd.cli;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import picocli.CommandLine.Command;
 import thebacknd.Failure;
 import thebacknd.config.ConfigException;
@@ -66,7 +67,16 @@ public final class Main implements Runnable {
             err.println("thebacknd: " + f.getMessage());
             return f.kind() == Failure.Kind.BAD_REQUEST ? USAGE : FAILED;
           }
-          throw e;
+          if (e instanceof SdkClientException && String.valueOf(e.getMessage()).contains("credentials")) {
+            err.println("thebacknd: configuration error: no AWS credentials found to sign the request (" + Failure.excerpt(e.getMessage(), 120) + ")");
+            return USAGE;
+          }
+          if ("true".equals(env.get("THEBACKND_DEBUG"))) {
+            throw e;
+          }
+          // Port in use, a script that cannot start…: one line (THEBACKND_DEBUG=true for the trace).
+          err.println("thebacknd: " + e.getClass().getSimpleName() + ": " + Failure.excerpt(e.getMessage(), 300));
+          return FAILED;
         });
     return cli.execute(args);
   }

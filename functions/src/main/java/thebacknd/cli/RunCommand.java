@@ -39,6 +39,9 @@ import thebacknd.edge.Endpoint;
     })
 final class RunCommand implements Callable<Integer> {
 
+  /** Polls allowed before a just-created VM first shows up in list. */
+  private static final int NOT_YET_LISTED_ROUNDS = 5;
+
   @ParentCommand Main main;
   @Mixin ApiOptions api;
   @Spec CommandSpec spec;
@@ -129,6 +132,9 @@ final class RunCommand implements Callable<Integer> {
     process.getOutputStream().close();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     int status = process.waitFor();
+    if (status == Main.USAGE) {
+      throw new ConfigException("build-toplevel.sh refused its inputs (see its message above); nothing was created");
+    }
     if (status != 0) {
       throw new Failure(Failure.Kind.AWS_FAILED, "build_failed", "build-toplevel.sh failed with exit code " + status + "; nothing was created.");
     }
@@ -156,6 +162,11 @@ final class RunCommand implements Callable<Integer> {
         return Answer.error(spec, listed);
       }
       Optional<JsonNode> vm = find(listed.body().path("vms"), vmId);
+      if (vm.isEmpty() && lastSeen == null && round < NOT_YET_LISTED_ROUNDS) {
+        // EC2's DescribeInstances is eventually consistent: a new VM may take a moment to show.
+        Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());
+        continue;
+      }
       if (vm.isEmpty()) {
         // A program's VM destroys itself as soon as the program exits, which can be quicker than
         // one poll; a failed program would have reported `failed` and stayed up for debugging.

@@ -77,7 +77,8 @@ public record Config(
     } catch (IllegalArgumentException invalid) {
       throw new ConfigException("NIX_CACHE is not a valid cache URL: " + invalid.getMessage());
     }
-    String trustedKey = e.required("NIX_TRUSTED_KEY");
+    // One space between keys, as user-data carries them and the agent reads them.
+    String trustedKey = String.join(" ", e.required("NIX_TRUSTED_KEY").split("\\s+"));
     try {
       TrustedKeys.parse(trustedKey);
     } catch (IllegalArgumentException invalid) {

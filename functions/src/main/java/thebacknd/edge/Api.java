@@ -53,8 +53,9 @@ public final class Api {
     } catch (Failure failure) {
       return ApiResponse.error(failure);
     } catch (ConfigException misconfigured) {
-      // Not the caller's fault and not a request's: the process must not run like this.
-      throw misconfigured;
+      // Found only now (a secret that does not exist): not the caller's fault; say it in one line.
+      Log.warn("configuration error: " + misconfigured.getMessage());
+      return ApiResponse.error(new Failure(Failure.Kind.INTERNAL, "misconfigured", misconfigured.getMessage()));
     } catch (RuntimeException bug) {
       // A bug, not bad input: log it in full for us, answer one sentence to the caller.
       Log.warn("unexpected error on " + endpoint.path + ": " + bug);

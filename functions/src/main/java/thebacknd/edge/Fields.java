@@ -27,7 +27,7 @@ final class Fields {
       if (!allowed.contains(name)) {
         throw Failure.badRequest(
             "unknown_field",
-            "Unknown field \"" + abbreviate(name) + "\"; expected one of " + String.join(", ", allowed.stream().sorted().toList()) + ".");
+            "Unknown field \"" + Failure.excerpt(name, 40) + "\"; expected one of " + String.join(", ", allowed.stream().sorted().toList()) + ".");
       }
     }
     return new Fields(body);
@@ -73,9 +73,5 @@ final class Fields {
 
   private static Failure wrongType(String name, String expected) {
     return Failure.badRequest("wrong_type", "Field \"" + name + "\" must be " + expected + ".");
-  }
-
-  private static String abbreviate(String text) {
-    return text.length() <= 40 ? text : text.substring(0, 40) + "…";
   }
 }

@@ -62,7 +62,7 @@ public final class LocalServer implements AutoCloseable {
     String path = exchange.getRequestURI().getPath();
     Optional<Endpoint> endpoint = Endpoint.forPath(path);
     if (endpoint.isEmpty()) {
-      return ApiResponse.error(new Failure(Failure.Kind.NOT_FOUND, "not_found", "No route " + abbreviate(path) + "."));
+      return ApiResponse.error(new Failure(Failure.Kind.NOT_FOUND, "not_found", "No route " + Failure.excerpt(path, 60) + "."));
     }
     if (!endpoint.get().method.equals(exchange.getRequestMethod())) {
       exchange.getResponseHeaders().set("Allow", endpoint.get().method);
@@ -78,9 +78,5 @@ public final class LocalServer implements AutoCloseable {
           new Failure(Failure.Kind.TOO_LARGE, "body_too_large", "The body is larger than " + Api.MAX_BODY_BYTES + " bytes."));
     }
     return api.handle(endpoint.get(), new String(body, StandardCharsets.UTF_8));
-  }
-
-  private static String abbreviate(String text) {
-    return text.length() <= 60 ? text : text.substring(0, 60) + "…";
   }
 }

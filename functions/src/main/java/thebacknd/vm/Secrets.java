@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
+import thebacknd.Failure;
 import thebacknd.Lazy;
 import thebacknd.aws.AwsClients;
 import thebacknd.config.Config;
@@ -55,6 +58,11 @@ final class Secrets {
         throw new ConfigException("THEBACKND_SECRET_ARN names a secret that does not exist: " + arn);
       }
       return Optional.empty();
+    } catch (AwsServiceException e) {
+      String code = e.awsErrorDetails() == null ? "unknown" : e.awsErrorDetails().errorCode();
+      throw new Failure(Failure.Kind.AWS_FAILED, "aws_error", "Secrets Manager GetSecretValue failed with " + code + ".");
+    } catch (SdkException e) {
+      throw new Failure(Failure.Kind.AWS_FAILED, "aws_unreachable", "Secrets Manager could not be reached: " + Failure.excerpt(e.getMessage(), 200));
     }
   }
 }

@@ -77,7 +77,7 @@ public final class VmService {
     if (!config.allowedInstanceTypes().contains(instanceType)) {
       throw Failure.badRequest(
           "instance_type_not_allowed",
-          "Instance type " + instanceType + " is not allowed; choose one of "
+          "Instance type " + Failure.excerpt(instanceType, 60) + " is not allowed; choose one of "
               + String.join(", ", config.allowedInstanceTypes().stream().sorted().toList()) + ".");
     }
     long maxTtl = config.maxTtl().toMinutes();
@@ -88,12 +88,12 @@ public final class VmService {
     }
     Optional<StorePath> root =
         request.nixToplevel().or(() -> request.nixBinary().map(b -> b.storePath()));
-    root.ifPresent(this::requireTrustedClosure);
-
+    // The cap first: it is one call, the closure check may be thousands of reads.
     List<Vm> live = fleet.live(clock.instant());
     if (live.size() >= config.maxVms()) {
       throw capReached();
     }
+    root.ifPresent(this::requireTrustedClosure);
     String vmId = UUID.randomUUID().toString();
     // Whole seconds: the deadline is read by people and by the agent's `date`, not by machines alone.
     Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);
@@ -209,7 +209,7 @@ public final class VmService {
   public Destruction destroyByName(String name, boolean dryRun) {
     List<Vm> named = fleet.live(clock.instant()).stream().filter(vm -> name.equals(vm.name())).toList();
     if (named.isEmpty()) {
-      throw new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM is named " + name + ".");
+      throw new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM is named " + Failure.excerpt(name, 60) + ".");
     }
     return destroy(named, dryRun);
   }

@@ -199,6 +199,13 @@ class CliTest extends MotoTest {
     AtomicReference<String> authorization = new AtomicReference<>();
     AtomicReference<String> date = new AtomicReference<>();
     HttpServer recorder = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    recorder.createContext("/destroy-all", exchange -> {
+      // What API Gateway's IAM authorizer answers for a bad signature.
+      byte[] body = "{\"message\":\"Forbidden\"}".getBytes();
+      exchange.sendResponseHeaders(403, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
     recorder.createContext("/", exchange -> {
       authorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
       date.set(exchange.getRequestHeaders().getFirst("X-Amz-Date"));
@@ -216,6 +223,10 @@ class CliTest extends MotoTest {
       assertTrue(authorization.get().contains("/us-east-1/execute-api/aws4_request"), authorization.get());
       assertTrue(authorization.get().contains("SignedHeaders=") && authorization.get().contains("Signature="));
       assertTrue(date.get().matches("\\d{8}T\\d{6}Z"), date.get());
+
+      Result forbidden = cli("destroy-all");
+      assertEquals(1, forbidden.exit());
+      assertEquals("thebacknd: Forbidden [http_403, HTTP 403]", forbidden.err().strip());
 
       cliEnv.remove("THEBACKND_API_SIGV4");
       authorization.set(null);

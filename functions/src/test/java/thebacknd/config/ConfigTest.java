@@ -55,6 +55,8 @@ class ConfigTest {
         "THEBACKND_INSTANCE_TYPE|t3 micro|THEBACKND_INSTANCE_TYPE has an invalid instance type",
         "THEBACKND_VERIFY_CACHE|maybe|THEBACKND_VERIFY_CACHE must be true or false",
         "THEBACKND_API_URL|not a url|THEBACKND_API_URL must be an http(s) URL",
+        "NIX_TRUSTED_KEY|me@cache:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=|NIX_TRUSTED_KEY is invalid: a key name is letters",
+        "NIX_TRUSTED_KEY|cache-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY|NIX_TRUSTED_KEY is invalid: the key 'cache-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY' is not in canonical base64",
       })
   void aBadVariableFailsWithOneLineNamingIt(String name, String value, String message) {
     Map<String, String> env = minimal();
@@ -76,6 +78,14 @@ class ConfigTest {
     assertThrows(ConfigException.class, () -> Config.fromEnvironment(env).requireLaunchSettings());
     env.put("THEBACKND_API_URL", "https://api.example.com");
     Config.fromEnvironment(env).requireLaunchSettings();
+  }
+
+  @Test
+  void trustedKeysAreJoinedBySingleSpacesAsTheAgentReadsThem() {
+    Map<String, String> env = minimal();
+    env.put("NIX_TRUSTED_KEY", " a:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=\t\n b:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY= ");
+    assertEquals("a:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY= b:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=",
+        Config.fromEnvironment(env).nixTrustedKey());
   }
 
   @Test

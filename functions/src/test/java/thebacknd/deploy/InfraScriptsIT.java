@@ -115,7 +115,7 @@ class InfraScriptsIT {
     JsonNode importSnapshot = requests.get(0).path("ImportSnapshot");
     assertEquals("VHD", importSnapshot.path("DiskContainer").path("Format").asText());
     assertEquals("thebacknd-images-test", importSnapshot.path("DiskContainer").path("UserBucket").path("S3Bucket").asText());
-    assertEquals("vmimport", importSnapshot.path("RoleName").asText());
+    assertEquals("thebacknd-vmimport", importSnapshot.path("RoleName").asText(), "the role infra/image-import.yaml makes");
     assertTrue(importSnapshot.path("ClientToken").asText().startsWith("thebacknd-"), "keyed for reruns");
 
     JsonNode register = requests.get(1).path("RegisterImage");

@@ -236,6 +236,17 @@ class ApiRoutesTest extends MotoTest {
     assertEquals(403, call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", wrong, "phase", "booting"))).status());
   }
 
+  @Test
+  void aKillCodeSecretThatDoesNotExistIsOneLineNotACrash() {
+    env.remove("THEBACKND_SECRET");
+    env.put("THEBACKND_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf");
+    ApiResponse response = call(Endpoint.CREATE, "{}");
+    assertEquals(500, response.status());
+    assertEquals("misconfigured", response.body().path("error").path("code").asText());
+    assertTrue(response.body().path("error").path("message").asText().startsWith("THEBACKND_SECRET_ARN names a secret that does not exist"));
+    assertEquals(0, ec2.all().size(), "nothing launched without a kill code");
+  }
+
   private static String killCode(String vmId) {
     return new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId);
   }

@@ -82,6 +82,8 @@ class LambdaHandlerTest extends MotoTest {
 
     JsonNode error = Json.parse(invoke(Endpoint.CREATE, "{\"nix_toplevel\": \"/etc/passwd\"}"));
     assertEquals("invalid_store_path", error.path("error").path("code").asText());
+    JsonNode nested = Json.parse(invoke(Endpoint.CREATE, "[".repeat(1001) + "]".repeat(1001)));
+    assertEquals("malformed_json", nested.path("error").path("code").asText());
     JsonNode garbage = Json.parse(invoke(Endpoint.LIST, "not json"));
     assertEquals(1, garbage.path("vms").size(), "list ignores whatever payload it is given");
   }

@@ -80,6 +80,7 @@ class MalformedRequestsTest {
     cases.add(post("not JSON at all", "/create", "this is not json", 400, "malformed_json"));
     cases.add(post("truncated JSON", "/create", "{\"nix_toplevel\": ", 400, "malformed_json"));
     cases.add(post("a JSON array", "/create", "[]", 400, "body_not_object"));
+    cases.add(post("JSON nested 1,001 deep", "/create", "[".repeat(1001) + "]".repeat(1001), 400, "malformed_json"));
     cases.add(post("a JSON string", "/create", "\"/nix/store/x\"", 400, "body_not_object"));
     cases.add(post("unknown field", "/create", "{\"nix_toplevel\": \"" + GOOD + "\", \"user_data\": \"x\"}", 400, "unknown_field"));
     cases.add(post("toplevel is a number", "/create", "{\"nix_toplevel\": 42}", 400, "wrong_type"));
@@ -109,6 +110,7 @@ class MalformedRequestsTest {
     cases.add(post("negative ttl", "/create", "{\"ttl_minutes\": -5}", 400, "ttl_out_of_range"));
     cases.add(post("ttl above the maximum", "/create", "{\"ttl_minutes\": 721}", 400, "ttl_out_of_range"));
     cases.add(post("instance type not allowed", "/create", "{\"instance_type\": \"p5.48xlarge\"}", 400, "instance_type_not_allowed"));
+    cases.add(post("instance type with a newline", "/create", Json.write(Map.of("instance_type", "t3.micro\nX-Injected: 1" + "x".repeat(500))), 400, "instance_type_not_allowed"));
     cases.add(post("body over 16 KiB", "/create", "{\"nix_toplevel\": \"" + "a".repeat(17 * 1024) + "\"}", 413, "body_too_large"));
     // Calls from VMs.
     cases.add(post("wrong kill code", "/destroy-self", selfBody(vmId, "0".repeat(64)), 403, "bad_kill_code"));
@@ -123,6 +125,7 @@ class MalformedRequestsTest {
     cases.add(post("report detail too long", "/report", Json.write(Map.of("vm_id", vmId, "vm_killcode", code, "phase", "failed", "detail", "x".repeat(300))), 400, "detail_too_long"));
     cases.add(post("dry_run is a string", "/destroy-all", "{\"dry_run\": \"yes\"}", 400, "wrong_type"));
     cases.add(post("destroy without a name", "/destroy", "{}", 400, "missing_field"));
+    cases.add(post("destroy a name with a newline", "/destroy", Json.write(Map.of("name", "thebacknd-1\nthebacknd-2")), 404, "vm_not_found"));
     // Routes and methods.
     cases.add(new Case("GET on a POST route", "GET", "/create", null, 405, "method_not_allowed"));
     cases.add(new Case("POST on a GET route", "POST", "/list", "{}", 405, "method_not_allowed"));
@@ -144,6 +147,7 @@ class MalformedRequestsTest {
     String message = error.path("message").asText();
     assertFalse(message.isBlank());
     assertFalse(message.contains("\n") || message.contains("Exception") || message.contains("\tat "), message);
+    assertTrue(message.length() <= 400, "one sentence, not an echo of the body: " + message.length());
 
     assertEquals(instancesBefore, ec2.all().size(), "nothing launched");
     assertEquals(liveBefore, ec2.liveIds(), "nothing terminated");

@@ -13,7 +13,7 @@ import java.util.Map;
 public final class Nix {
 
   public static final String CONFIG =
-      "substituters =\nexperimental-features = nix-command\nrequire-sigs = true\n";
+      "substituters =\nexperimental-features = nix-command\nrequire-sigs = true\nsandbox = false\n";
 
   private Nix() {}
 
