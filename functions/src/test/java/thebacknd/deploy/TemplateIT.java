@@ -331,6 +331,7 @@ class TemplateIT {
     for (JsonNode s : byResource.get("instance")) {
       JsonNode equals = s.path("Condition").path("StringEquals");
       assertEquals("required", equals.path("ec2:MetadataHttpTokens").asText(), s.toString());
+      assertEquals(1, s.path("Condition").path("NumericLessThanEquals").path("ec2:MetadataHttpPutResponseHopLimit").asInt(), s.toString());
       String types = equals.path("ec2:InstanceType").toString();
       assertTrue(types.contains("${InstanceType}") && types.contains("${AllowedInstanceTypes}"), types);
     }
@@ -344,6 +345,9 @@ class TemplateIT {
     for (JsonNode s : statementsWith(resource(deployed, roleOf(Endpoint.CREATE)), "ec2:CreateTags")) {
       assertEquals(List.of("ec2:CreateTags"), actions(s));
       assertEquals("RunInstances", s.path("Condition").path("StringEquals").path("ec2:CreateAction").asText(), s.toString());
+      Set<String> keys = new java.util.TreeSet<>();
+      s.path("Condition").path("ForAllValues:StringLike").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
+      assertEquals(Set.of("thebacknd", "thebacknd:*", "Name"), keys, s.toString());
     }
   }
 
