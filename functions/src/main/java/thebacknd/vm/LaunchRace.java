@@ -1,6 +1,9 @@
 package thebacknd.vm;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,7 +44,7 @@ final class LaunchRace {
     List<Vm> ordered = live.stream().sorted(LAUNCH_ORDER).toList();
     Set<String> keptNames = new HashSet<>();
     Map<String, Verdict> verdicts = new HashMap<>();
-    List<Vm> losers = new java.util.ArrayList<>();
+    List<Vm> losers = new ArrayList<>();
     int slotsTaken = 0;
     for (Vm vm : ordered) {
       if (slotsTaken >= cap) {
@@ -75,8 +78,8 @@ final class LaunchRace {
   }
 
   /** When a view read now is sure to hold every instance launched in the same second as ours. */
-  static Instant settledAfter(Instant launchedAt, java.time.Duration margin) {
-    return launchedAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1).plus(margin);
+  static Instant settledAfter(Instant launchedAt, Duration margin) {
+    return launchedAt.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1).plus(margin);
   }
 
   static Optional<Verdict> verdictFor(Map<String, Verdict> verdicts, Vm vm) {

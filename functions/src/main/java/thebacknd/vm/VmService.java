@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import thebacknd.Failure;
+import thebacknd.Lazy;
 import thebacknd.Log;
 import thebacknd.aws.AwsClients;
 import thebacknd.cache.ClosureCheck;
@@ -57,7 +58,7 @@ public final class VmService {
         config,
         new Fleet(aws.ec2(), config.defaultTtl()),
         new KillCodes(Secrets.from(config, aws)),
-        thebacknd.Lazy.of(() -> ClosureCheck.fromConfig(config, aws)),
+        Lazy.of(() -> ClosureCheck.fromConfig(config, aws)),
         Clock.systemUTC());
   }
 

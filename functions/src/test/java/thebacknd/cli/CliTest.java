@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.io.PrintWriter;
+import thebacknd.testing.Repo;
+import java.util.regex.Pattern;
+import java.util.regex.Matcher;
+import java.util.concurrent.TimeUnit;
+import java.util.TreeMap;
+import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -141,7 +148,7 @@ class CliTest extends MotoTest {
   void waitShowsPhasesUntilRunning() throws Exception {
     CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--wait", "--poll-seconds", "1", TOPLEVEL));
     AtomicReference<String> vmId = new AtomicReference<>();
-    Poll.until(java.time.Duration.ofSeconds(30), () -> {
+    Poll.until(Duration.ofSeconds(30), () -> {
       JsonNode vms = listed();
       if (vms.size() == 1) {
         vmId.set(vms.get(0).path("vm_id").asText());
@@ -152,7 +159,7 @@ class CliTest extends MotoTest {
       report(vmId.get(), phase);
       Thread.sleep(1200);
     }
-    Result result = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(0, result.exit(), result.err());
     List<String> lines = result.out().lines().toList();
     assertTrue(lines.get(0).startsWith("Created thebacknd-1"), result.out());
@@ -163,13 +170,13 @@ class CliTest extends MotoTest {
   @Test
   void waitAcceptsAProgramVmThatFinishedAndVanishedBetweenTwoPolls() throws Exception {
     CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--wait", "--poll-seconds", "2", TOPLEVEL + "/bin/hello"));
-    Poll.until(java.time.Duration.ofSeconds(30), () -> listed().size() == 1, "the VM to be created");
+    Poll.until(Duration.ofSeconds(30), () -> listed().size() == 1, "the VM to be created");
     String vmId = listed().get(0).path("vm_id").asText();
     report(vmId, "fetching");
     Thread.sleep(2500);
     // The program ran and the VM destroyed itself before the next poll saw `running` or `finished`.
     call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
-    Result result = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(0, result.exit(), result.out() + result.err());
     assertTrue(result.out().contains("thebacknd-1: finished (the program exited and the VM destroyed itself)"), result.out());
   }
@@ -177,10 +184,10 @@ class CliTest extends MotoTest {
   @Test
   void waitFailsWithTheDetailWhenTheVmFails() throws Exception {
     CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--wait", "--poll-seconds", "1"));
-    Poll.until(java.time.Duration.ofSeconds(30), () -> listed().size() == 1, "the VM to be created");
+    Poll.until(Duration.ofSeconds(30), () -> listed().size() == 1, "the VM to be created");
     String vmId = listed().get(0).path("vm_id").asText();
     call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "nix-store: path is not signed")));
-    Result result = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(1, result.exit());
     assertTrue(result.err().contains("the VM failed: nix-store: path is not signed"), result.err());
   }
@@ -194,10 +201,16 @@ class CliTest extends MotoTest {
     assertEquals(2, cli("completion", "fish").exit());
   }
 
+  /** One request as the server received it. */
+  record Received(String method, String url, Map<String, String> headers, String body) {}
+
+  /**
+   * The signature is recomputed independently, by botocore's SigV4 (the AWS SDK for Python, in
+   * .venv), over the request exactly as the server received it; it must equal the one sent.
+   */
   @Test
   void sigv4SignsRequestsForAwsStyleApis() throws Exception {
-    AtomicReference<String> authorization = new AtomicReference<>();
-    AtomicReference<String> date = new AtomicReference<>();
+    AtomicReference<Received> received = new AtomicReference<>();
     HttpServer recorder = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     recorder.createContext("/destroy-all", exchange -> {
       // What API Gateway's IAM authorizer answers for a bad signature.
@@ -207,34 +220,73 @@ class CliTest extends MotoTest {
       exchange.close();
     });
     recorder.createContext("/", exchange -> {
-      authorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
-      date.set(exchange.getRequestHeaders().getFirst("X-Amz-Date"));
-      byte[] body = "{\"vms\": []}".getBytes();
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
+      Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, values.get(0)));
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      received.set(new Received(exchange.getRequestMethod(),
+          "http://" + headers.get("Host") + exchange.getRequestURI(), headers, body));
+      byte[] answer = "{\"vms\": [], \"destroyed\": [], \"dry_run\": true}".getBytes();
+      exchange.sendResponseHeaders(200, answer.length);
+      exchange.getResponseBody().write(answer);
       exchange.close();
     });
     recorder.start();
     try {
       cliEnv.put("THEBACKND_API_URL", "http://127.0.0.1:" + recorder.getAddress().getPort());
       cliEnv.put("THEBACKND_API_SIGV4", "true");
+
       assertEquals(0, cli("list").exit());
-      assertTrue(authorization.get().startsWith("AWS4-HMAC-SHA256 Credential=testing/"), authorization.get());
-      assertTrue(authorization.get().contains("/us-east-1/execute-api/aws4_request"), authorization.get());
-      assertTrue(authorization.get().contains("SignedHeaders=") && authorization.get().contains("Signature="));
-      assertTrue(date.get().matches("\\d{8}T\\d{6}Z"), date.get());
+      assertSignedCorrectly(received.get());
+      assertEquals(0, cli("destroy-old", "--dry-run").exit());
+      assertEquals("{\"dry_run\":true}", received.get().body());
+      assertSignedCorrectly(received.get());
 
       Result forbidden = cli("destroy-all");
       assertEquals(1, forbidden.exit());
       assertEquals("thebacknd: Forbidden [http_403, HTTP 403]", forbidden.err().strip());
 
       cliEnv.remove("THEBACKND_API_SIGV4");
-      authorization.set(null);
+      received.set(null);
       assertEquals(0, cli("list").exit());
-      assertEquals(null, authorization.get(), "a plain URL is not signed");
+      assertEquals(null, received.get().headers().get("Authorization"), "a plain URL is not signed");
     } finally {
       recorder.stop(0);
     }
+  }
+
+  private static final String BOTOCORE_SIGNATURE =
+      "import json, sys\n"
+          + "from botocore.auth import SigV4Auth\n"
+          + "from botocore.awsrequest import AWSRequest\n"
+          + "from botocore.credentials import Credentials\n"
+          + "r = json.load(sys.stdin)\n"
+          + "request = AWSRequest(method=r['method'], url=r['url'], data=r['body'].encode(), headers=r['headers'])\n"
+          + "request.context['timestamp'] = r['headers']['x-amz-date']\n"
+          + "auth = SigV4Auth(Credentials('testing', 'testing'), 'execute-api', 'us-east-1')\n"
+          + "print(auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request))\n";
+
+  private static void assertSignedCorrectly(Received request) throws Exception {
+    String authorization = request.headers().get("Authorization");
+    Matcher m = Pattern.compile(
+        "AWS4-HMAC-SHA256 Credential=testing/(\\d{8})/us-east-1/execute-api/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})")
+        .matcher(String.valueOf(authorization));
+    assertTrue(m.matches(), String.valueOf(authorization));
+    assertTrue(request.headers().get("X-Amz-Date").startsWith(m.group(1)));
+    // Hand botocore exactly the headers the client says it signed.
+    Map<String, String> signed = new TreeMap<>();
+    for (String name : m.group(2).split(";")) {
+      signed.put(name, request.headers().get(name));
+    }
+    String input = Json.write(Map.of("method", request.method(), "url", request.url(), "headers", signed, "body", request.body()));
+    ProcessBuilder python = new ProcessBuilder(Repo.root().resolve(".venv/bin/python").toString(), "-c", BOTOCORE_SIGNATURE);
+    python.redirectError(ProcessBuilder.Redirect.INHERIT);
+    Process process = python.start();
+    try (var stdin = process.getOutputStream()) {
+      stdin.write(input.getBytes(StandardCharsets.UTF_8));
+    }
+    String expected = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(expected, m.group(3), "botocore computes the same SigV4 signature for " + request.method() + " " + request.url());
   }
 
   private String vmsInstance(int index) {
