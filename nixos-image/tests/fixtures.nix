@@ -5,7 +5,8 @@
 #   motd      a file the toplevel refers to, so its closure is two paths, not one
 #   hello     a program (bin/hello) for binary mode
 #
-# STATEDIR is baked in, so each test run builds paths no earlier run pushed or cached.
+# STATEDIR is baked into every path, so each run builds paths no earlier run pushed, cached or
+# left rooted (an interrupted run's profile links still point at its own paths).
 # Build with: nix-build fixtures.nix --argstr stateDir DIR [--argstr label NAME]
 { stateDir, label ? "test" }:
 let
@@ -18,6 +19,7 @@ let
   };
 
   motd = shell "thebacknd-${label}-motd" ''
+    # built for ${stateDir}
     echo "hello from the thebacknd ${label} system" > "$out"
   '';
 
@@ -36,6 +38,7 @@ let
     mkdir -p "$out/bin"
     cat > "$out/bin/hello" <<EOF
     #!/bin/sh
+    # built for ${stateDir}
     echo "hello from a thebacknd ${label} program"
     EOF
     chmod +x "$out/bin/hello"

@@ -78,7 +78,10 @@ lab_push() {
 
 # lab_forget PATH...: deletes paths from the local store, so the agent must substitute them back.
 lab_forget() {
-  nix-store --delete "$@" >/dev/null 2>&1 || true
+  if ! nix-store --delete "$@" >>"$lab_dir/nix-delete.log" 2>&1; then
+    cat "$lab_dir/nix-delete.log" >&2
+    die "could not delete $* from the local store"
+  fi
   local path
   for path in "$@"; do
     if nix-store --check-validity "$path" 2>/dev/null; then
