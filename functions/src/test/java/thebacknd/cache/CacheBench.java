@@ -1,6 +1,10 @@
 package thebacknd.cache;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import thebacknd.aws.AwsClients;
 import thebacknd.testing.CacheBucket;
 import thebacknd.testing.Command;
@@ -97,13 +105,15 @@ public final class CacheBench {
     Series oursS3 = new Series("ours, in-process, s3://");
     Series oursHttp = new Series("ours, in-process, http://");
     Series cli = new Series("ours, thebacknd cache verify (new JVM), s3://");
+    Series bareGets = new Series("moto's pace: bare GETs of every narinfo, no check");
     for (int run = 1; run <= options.runs(); run++) {
+      bareGets.millis().add(time(() -> fetchEveryNarinfo(bucket.httpUrl(), cache)));
       nix.millis().add(time(() -> nixVerify(options, bucket.httpUrl(), key, root)));
       oursS3.millis().add(time(() -> requireTrusted(overS3.check(cache.root()), options.paths())));
       oursHttp.millis().add(time(() -> requireTrusted(overHttp.check(cache.root()), options.paths())));
       cli.millis().add(time(() -> cliVerify(options, bucket.s3Url(), key, root)));
-      say("  run %d/%d: nix %.0f ms, ours s3 %.0f ms, ours http %.0f ms, cli %.0f ms",
-          run, options.runs(), nix.last(), oursS3.last(), oursHttp.last(), cli.last());
+      say("  run %d/%d: bare GETs %.0f ms, nix %.0f ms, ours s3 %.0f ms, ours http %.0f ms, cli %.0f ms",
+          run, options.runs(), bareGets.last(), nix.last(), oursS3.last(), oursHttp.last(), cli.last());
     }
 
     List<List<Series>> loopback = new ArrayList<>();
@@ -114,13 +124,15 @@ public final class CacheBench {
     System.out.println();
     System.out.printf(Locale.ROOT, "Closure check of %d narinfos, %d runs each (wall time)%n", options.paths(), options.runs());
     System.out.println("moto S3:");
-    for (Series series : List.of(nix, oursS3, oursHttp, cli)) {
+    for (Series series : List.of(bareGets, nix, oursS3, oursHttp, cli)) {
       System.out.println(series.row());
     }
     System.out.printf(Locale.ROOT, "  %-50s        %7.0f ms%n", "ours, in-process, s3://, first check in the JVM", firstCheck);
     System.out.printf(Locale.ROOT, "  ratio ours in-process s3:// / nix   = %.2f   (target <= 0.50)%n", oursS3.median() / nix.median());
     System.out.printf(Locale.ROOT, "  ratio ours in-process http:// / nix = %.2f%n", oursHttp.median() / nix.median());
     System.out.printf(Locale.ROOT, "  ratio ours CLI (new JVM) / nix      = %.2f%n", cli.median() / nix.median());
+    System.out.printf(Locale.ROOT, "  ratio bare GETs / nix               = %.2f   (moto's own pace bounds every client)%n",
+        bareGets.median() / nix.median());
     for (int i = 0; i < LOOPBACK_LATENCIES.size(); i++) {
       Series nixHere = loopback.get(i).get(0);
       Series oursHere = loopback.get(i).get(1);
@@ -155,6 +167,33 @@ public final class CacheBench {
       server.stop();
     }
     return List.of(nix, ours);
+  }
+
+  /**
+   * What moto alone costs: every narinfo fetched once over {@link ClosureCheck#PARALLELISM}
+   * keep-alive connections, bodies read and dropped, nothing parsed or verified. A check that
+   * reads each narinfo (DESIGN §6) cannot go much below this against moto, whoever sends it.
+   */
+  private static void fetchEveryNarinfo(String url, SyntheticCache cache) {
+    HttpClient http = HttpBinaryCache.defaultClient();
+    ExecutorService pool = Executors.newFixedThreadPool(ClosureCheck.PARALLELISM);
+    try {
+      List<Future<Integer>> statuses = new ArrayList<>();
+      for (StorePath path : cache.paths()) {
+        URI uri = URI.create(url + "/" + path.narinfoName());
+        statuses.add(pool.submit(() -> http.send(HttpRequest.newBuilder(uri).GET().build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode()));
+      }
+      for (Future<Integer> status : statuses) {
+        if (status.get() != 200) {
+          throw new IllegalStateException("a bare GET answered HTTP " + status.get());
+        }
+      }
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IllegalStateException("bare GETs failed: " + e, e);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private static void requireTrusted(ClosureReport report, int paths) {
