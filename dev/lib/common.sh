@@ -8,7 +8,7 @@ export repo_root
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# The AWS SDKs must never fall back to 169.254.169.254 or to a developer's real account.
+# The AWS SDKs must never fall back to the instance metadata service or to a developer's real account.
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
