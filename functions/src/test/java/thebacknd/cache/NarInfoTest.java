@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -59,7 +60,7 @@ class NarInfoTest {
                 "References: j5m892pd2fbkkx9gnx7qffnfr2k84axa-dep+lib_1.0  8klzi2nf5davbh9n2ddf842y4l512ld9-top_v1.2+x "
                     + "0001111111111111111111111111111a-a j5m892pd2fbkkx9gnx7qffnfr2k84axa-dep+lib_1.0")
             .replace("NarSize: 168", "NarSize: 0168")
-            .replace("sha256:1ra9jmszqxvjf8f66y2qg7qr4irbngdzx3d7mlx7g6gz3r4bdqaz", "sha256-" + java.util.Base64.getEncoder()
+            .replace("sha256:1ra9jmszqxvjf8f66y2qg7qr4irbngdzx3d7mlx7g6gz3r4bdqaz", "sha256-" + Base64.getEncoder()
                 .encodeToString(NixHash.parseSha256("sha256:1ra9jmszqxvjf8f66y2qg7qr4irbngdzx3d7mlx7g6gz3r4bdqaz")));
     assertEquals(
         "1;/nix/store/8klzi2nf5davbh9n2ddf842y4l512ld9-top_v1.2+x;sha256:1ra9jmszqxvjf8f66y2qg7qr4irbngdzx3d7mlx7g6gz3r4bdqaz;168;"

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,7 +73,7 @@ class TrustedKeysTest {
   @Test
   void aNarHashWrittenInBase16StillVerifiesAsWithNix() {
     // Nix 2.8 reads NarHash in any form and signs its base32 form; `nix store verify` accepts this.
-    String base16 = "sha256:" + java.util.HexFormat.of().formatHex(NixHash.parseSha256("sha256:1ra9jmszqxvjf8f66y2qg7qr4irbngdzx3d7mlx7g6gz3r4bdqaz"));
+    String base16 = "sha256:" + HexFormat.of().formatHex(NixHash.parseSha256("sha256:1ra9jmszqxvjf8f66y2qg7qr4irbngdzx3d7mlx7g6gz3r4bdqaz"));
     NarInfo rewritten = NarInfo.parse(NarInfoTest.TOP.replace("sha256:1ra9jmszqxvjf8f66y2qg7qr4irbngdzx3d7mlx7g6gz3r4bdqaz", base16));
     assertEquals(new TrustedKeys.Signed("k1"), TrustedKeys.parse(K1).verify(rewritten));
   }

@@ -1,6 +1,7 @@
 package thebacknd.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,10 +22,12 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -197,10 +200,10 @@ class LambdaRuntimeIT {
       JsonNode scheduled = Json.parse(f.invoke(input));
       assertEquals(1, scheduled.path("destroyed").size(), scheduled.toString());
       assertEquals(false, scheduled.path("dry_run").asBoolean(true));
-      assertEquals(java.util.Set.of(current), ec2.liveIds(), "only the expired VM was terminated");
+      assertEquals(Set.of(current), ec2.liveIds(), "only the expired VM was terminated");
       assertEquals(200, f.invokeHttp("POST", "/destroy-old", "{}").path("statusCode").asInt());
     }
-    assertTrue(!ec2.liveIds().contains(expired));
+    assertFalse(ec2.liveIds().contains(expired));
   }
 
   @Test
@@ -211,7 +214,7 @@ class LambdaRuntimeIT {
       assertEquals(1, dry.path("destroyed").size(), dry.toString());
       JsonNode http = f.invokeHttp("POST", "/destroy-all", "{}");
       assertEquals(200, http.path("statusCode").asInt(), http.toString());
-      assertEquals(java.util.Set.of(), ec2.liveIds());
+      assertEquals(Set.of(), ec2.liveIds());
     }
   }
 
@@ -268,7 +271,7 @@ class LambdaRuntimeIT {
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       wallMs.add((System.nanoTime() - start) / 1_000_000);
       assertEquals(200, response.statusCode(), "the emulator answered " + response.body() + "\nlog: " + log);
-      assertTrue(!response.body().contains("\"errorType\""), "the function failed: " + response.body() + "\nlog: " + log);
+      assertFalse(response.body().contains("\"errorType\""), "the function failed: " + response.body() + "\nlog: " + log);
       return response.body();
     }
 
@@ -355,7 +358,7 @@ class LambdaRuntimeIT {
     Path dir = DeployTools.targetDir().resolve("lambda-task");
     if (Files.exists(dir)) {
       try (var walk = Files.walk(dir)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
     Files.createDirectories(dir);

@@ -345,7 +345,7 @@ class TemplateIT {
     for (JsonNode s : statementsWith(resource(deployed, roleOf(Endpoint.CREATE)), "ec2:CreateTags")) {
       assertEquals(List.of("ec2:CreateTags"), actions(s));
       assertEquals("RunInstances", s.path("Condition").path("StringEquals").path("ec2:CreateAction").asText(), s.toString());
-      Set<String> keys = new java.util.TreeSet<>();
+      Set<String> keys = new TreeSet<>();
       s.path("Condition").path("ForAllValues:StringLike").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
       assertEquals(Set.of("thebacknd", "thebacknd:*", "Name"), keys, s.toString());
     }

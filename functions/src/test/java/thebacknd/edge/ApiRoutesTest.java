@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ class ApiRoutesTest extends MotoTest {
     assertEquals("t3.micro", vm.path("instance_type").asText());
     assertFalse(vm.path("should_be_destroyed").asBoolean());
     Instant expires = Instant.parse(vm.path("expires_at").asText());
-    assertTrue(!expires.isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plus(Duration.ofMinutes(60))) && expires.isBefore(Instant.now().plus(Duration.ofMinutes(61))), expires.toString());
+    assertTrue(!expires.isBefore(before.truncatedTo(ChronoUnit.SECONDS).plus(Duration.ofMinutes(60))) && expires.isBefore(Instant.now().plus(Duration.ofMinutes(61))), expires.toString());
     assertTrue(vm.path("expires_at").asText().endsWith("Z"), "timestamps are UTC");
   }
 

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -160,7 +161,7 @@ class MalformedRequestsTest {
   }
 
   private Map<String, String> allTags() {
-    Map<String, String> tags = new java.util.TreeMap<>();
+    Map<String, String> tags = new TreeMap<>();
     ec2.all().values().forEach(i -> Ec2Fixture.tags(i).forEach((k, v) -> tags.put(i.instanceId() + "/" + k, v)));
     return tags;
   }

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -43,7 +45,7 @@ public final class Ec2Fixture {
         Map.of(
             "thebacknd", "true",
             "Name", "thebacknd-" + number,
-            "thebacknd:vm-id", java.util.UUID.randomUUID().toString(),
+            "thebacknd:vm-id", UUID.randomUUID().toString(),
             "thebacknd:expires-at", expiresAt.toString()));
   }
 
@@ -74,7 +76,7 @@ public final class Ec2Fixture {
   }
 
   /** Ids of instances not shutting down or terminated, for "nothing changed" comparisons. */
-  public java.util.Set<String> liveIds() {
+  public Set<String> liveIds() {
     return all().values().stream()
         .filter(i -> !List.of("shutting-down", "terminated").contains(i.state().nameAsString()))
         .map(Instance::instanceId)

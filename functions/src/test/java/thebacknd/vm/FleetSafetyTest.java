@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +96,7 @@ class FleetSafetyTest extends MotoTest {
   }
 
   private static List<String> ids(ApiResponse response) {
-    List<String> ids = new java.util.ArrayList<>();
+    List<String> ids = new ArrayList<>();
     response.body().path("destroyed").forEach(vm -> ids.add(vm.path("instance_id").asText()));
     return ids;
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,7 +71,7 @@ class LaunchRequestTest extends MotoTest {
     List<Volume> volumes = client.describeVolumes(r -> r.filters(f -> f.name("attachment.instance-id").values(instance.instanceId()))).volumes();
     assertFalse(volumes.isEmpty());
     for (Volume volume : volumes) {
-      Map<String, String> volumeTags = new java.util.HashMap<>();
+      Map<String, String> volumeTags = new HashMap<>();
       volume.tags().forEach(t -> volumeTags.put(t.key(), t.value()));
       assertEquals("true", volumeTags.get("thebacknd"), "volumes are tagged at launch too");
       assertEquals(vmId, volumeTags.get("thebacknd:vm-id"));
