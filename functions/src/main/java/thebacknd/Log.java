@@ -1,5 +1,7 @@
 package thebacknd;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Instant;
 
 /**
@@ -22,12 +24,39 @@ public final class Log {
     write("WARN", message);
   }
 
+  /** A bug: the message, and the stack trace in the same event (a field of the one JSON line). */
+  public static void error(String message, Throwable bug) {
+    write("ERROR", message, stackTrace(bug));
+  }
+
+  static String stackTrace(Throwable bug) {
+    StringWriter trace = new StringWriter();
+    bug.printStackTrace(new PrintWriter(trace));
+    return trace.toString();
+  }
+
   private static void write(String level, String message) {
-    if (JSON) {
+    write(level, message, null);
+  }
+
+  private static void write(String level, String message, String stackTrace) {
+    System.err.println(line(JSON, level, message, stackTrace));
+  }
+
+  /** One event as printed: a JSON object on one line, or text for a terminal. */
+  static String line(boolean json, String level, String message, String stackTrace) {
+    if (json) {
       var line = Json.object().put("timestamp", Instant.now().toString()).put("level", level).put("message", message);
-      System.err.println(Json.write(line));
-    } else {
-      System.err.println("thebacknd: " + ("WARN".equals(level) ? "WARNING: " : "") + message);
+      if (stackTrace != null) {
+        line.put("stackTrace", stackTrace);
+      }
+      return Json.write(line);
     }
+    String prefix = switch (level) {
+      case "WARN" -> "WARNING: ";
+      case "ERROR" -> "ERROR: ";
+      default -> "";
+    };
+    return "thebacknd: " + prefix + message + (stackTrace == null ? "" : "\n" + stackTrace);
   }
 }
