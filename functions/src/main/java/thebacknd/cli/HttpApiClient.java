@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
@@ -23,6 +24,7 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import thebacknd.Failure;
 import thebacknd.Json;
 import thebacknd.Lazy;
+import thebacknd.config.ConfigException;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 
@@ -39,8 +41,7 @@ final class HttpApiClient implements ApiClient {
   private final URI base;
   private final Optional<String> signingRegion;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-  private final Lazy<AwsCredentialsIdentity> credentials =
-      Lazy.of(() -> DefaultCredentialsProvider.builder().build().resolveCredentials());
+  private final Lazy<AwsCredentialsIdentity> credentials = Lazy.of(HttpApiClient::resolveCredentials);
 
   HttpApiClient(URI base, Optional<String> signingRegion) {
     this.base = base;
@@ -86,6 +87,16 @@ final class HttpApiClient implements ApiClient {
       throw new Failure(Failure.Kind.AWS_FAILED, "interrupted", "Interrupted while calling " + uri + ".");
     }
     return new ApiResponse(response.statusCode(), parse(response));
+  }
+
+  /** The caller's credentials from the SDK's default chain; none is a configuration error (exit 2). */
+  private static AwsCredentialsIdentity resolveCredentials() {
+    try (DefaultCredentialsProvider provider = DefaultCredentialsProvider.builder().build()) {
+      return provider.resolveCredentials();
+    } catch (SdkClientException e) {
+      throw new ConfigException(
+          "no AWS credentials found to sign the request (" + Failure.excerpt(e.getMessage(), 120) + ")");
+    }
   }
 
   private URI resolve(Endpoint endpoint) {

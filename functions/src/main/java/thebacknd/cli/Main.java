@@ -3,7 +3,6 @@ package thebacknd.cli;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import picocli.CommandLine.Command;
 import thebacknd.Failure;
 import thebacknd.config.ConfigException;
@@ -67,9 +66,9 @@ public final class Main implements Runnable {
             err.println("thebacknd: " + f.getMessage());
             return f.kind() == Failure.Kind.BAD_REQUEST ? USAGE : FAILED;
           }
-          if (e instanceof SdkClientException && String.valueOf(e.getMessage()).contains("credentials")) {
-            err.println("thebacknd: configuration error: no AWS credentials found to sign the request (" + Failure.excerpt(e.getMessage(), 120) + ")");
-            return USAGE;
+          if (e instanceof CliException c) {
+            err.println("thebacknd: " + c.getMessage());
+            return c.exitCode();
           }
           if ("true".equals(env.get("THEBACKND_DEBUG"))) {
             throw e;

@@ -22,7 +22,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import thebacknd.Failure;
 import thebacknd.Json;
 import thebacknd.cache.BinaryPath;
 import thebacknd.cache.StorePath;
@@ -136,10 +135,10 @@ final class RunCommand implements Callable<Integer> {
       throw new ConfigException("build-toplevel.sh refused its inputs (see its message above); nothing was created");
     }
     if (status != 0) {
-      throw new Failure(Failure.Kind.AWS_FAILED, "build_failed", "build-toplevel.sh failed with exit code " + status + "; nothing was created.");
+      throw new CliException(Main.FAILED, "build-toplevel.sh failed with exit code " + status + "; nothing was created.");
     }
     return output.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b)
-        .orElseThrow(() -> new Failure(Failure.Kind.AWS_FAILED, "build_failed", "build-toplevel.sh printed no store path."))
+        .orElseThrow(() -> new CliException(Main.FAILED, "build-toplevel.sh printed no store path."))
         .trim();
   }
 
