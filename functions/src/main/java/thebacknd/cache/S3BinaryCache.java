@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import thebacknd.Failure;
+import thebacknd.aws.AwsErrors;
 
 /** A cache in S3, read with GetObject (the SDK retries throttling and 5xx itself). */
 public final class S3BinaryCache implements BinaryCache {
@@ -42,31 +44,25 @@ public final class S3BinaryCache implements BinaryCache {
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     } catch (S3Exception e) {
-      if (e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e))) {
+      if (e.statusCode() == 404 && !"NoSuchBucket".equals(AwsErrors.errorCode(e).orElse(""))) {
         return Optional.empty();
       }
-      throw BinaryCache.unreachable(refusal(e, where));
-    } catch (SdkClientException | IOException e) {
-      throw BinaryCache.unreachable("Cannot read " + where + ": " + e.getMessage());
+      throw BinaryCache.unreachable(AwsErrors.describe("S3 GetObject of " + where, e) + advice(e.statusCode()));
+    } catch (SdkException e) {
+      throw BinaryCache.unreachable(AwsErrors.describe("S3 GetObject of " + where, e));
+    } catch (IOException e) {
+      throw BinaryCache.unreachable("Cannot read " + where + ": " + Failure.excerpt(e.getMessage(), 200) + ".");
     }
   }
 
-  private static String refusal(S3Exception e, String where) {
-    String code = errorCode(e);
-    String message = "S3 refused to read " + where + ": " + code + " (HTTP " + e.statusCode() + ").";
-    if (e.statusCode() == 301) {
-      message += " The bucket is in another region: add ?region=… to NIX_CACHE.";
+  private static String advice(int status) {
+    if (status == 301) {
+      return " The bucket is in another region: add ?region=… to NIX_CACHE.";
     }
-    if (e.statusCode() == 403) {
-      message += " The reader needs s3:GetObject on the cache, and s3:ListBucket so that a missing path"
+    if (status == 403) {
+      return " The reader needs s3:GetObject on the cache, and s3:ListBucket so that a missing path"
           + " answers 404 instead of 403.";
     }
-    return message;
-  }
-
-  private static String errorCode(S3Exception e) {
-    return e.awsErrorDetails() != null && e.awsErrorDetails().errorCode() != null
-        ? e.awsErrorDetails().errorCode()
-        : "HTTP" + e.statusCode();
+    return "";
   }
 }

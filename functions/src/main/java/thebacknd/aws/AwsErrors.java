@@ -1,0 +1,67 @@
+package thebacknd.aws;
+
+import java.util.Optional;
+import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import thebacknd.Failure;
+
+/**
+ * The one mapping of AWS SDK exceptions to answers: a refusal becomes a 502 {@code aws_error}
+ * naming the service, the operation and AWS's error code; a network failure a 502
+ * {@code aws_unreachable}. Messages are one line, whatever the SDK put in its own.
+ */
+public final class AwsErrors {
+
+  private AwsErrors() {}
+
+  /** Runs one AWS call, e.g. {@code call("EC2", "RunInstances", () -> ec2.runInstances(r))}. */
+  public static <T> T call(String service, String operation, Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (SdkException e) {
+      throw failure(service + " " + operation, e);
+    }
+  }
+
+  /** {@code what} is the call, e.g. "EC2 RunInstances"; the answer says what AWS said of it. */
+  public static Failure failure(String what, SdkException e) {
+    String code = e instanceof SdkClientException ? "aws_unreachable" : "aws_error";
+    return new Failure(Failure.Kind.AWS_FAILED, code, describe(what, e));
+  }
+
+  /**
+   * One sentence: "EC2 RunInstances failed with Code: AWS's message." for a refusal, "… could
+   * not be reached: …" for a network failure.
+   */
+  public static String describe(String what, SdkException e) {
+    if (e instanceof AwsServiceException service) {
+      String detail = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorMessage();
+      return what + " failed with " + errorCode(e).orElse("HTTP " + service.statusCode())
+          + (detail == null || detail.isBlank() ? "" : ": " + oneLine(detail)) + ".";
+    }
+    if (e instanceof SdkClientException) {
+      return what + " could not be reached: " + oneLine(e.getMessage()) + ".";
+    }
+    return what + " failed: " + oneLine(e.getMessage()) + ".";
+  }
+
+  /** AWS's error code ({@code InsufficientInstanceCapacity}, {@code NoSuchKey}…), when it sent one. */
+  public static Optional<String> errorCode(SdkException e) {
+    if (e instanceof AwsServiceException service && service.awsErrorDetails() != null) {
+      return Optional.ofNullable(service.awsErrorDetails().errorCode()).filter(c -> !c.isBlank());
+    }
+    return Optional.empty();
+  }
+
+  /** The first line of an SDK message, without its trailing period, at most 300 characters. */
+  static String oneLine(String text) {
+    if (text == null || text.isBlank()) {
+      return "no detail";
+    }
+    int newline = text.indexOf('\n');
+    String line = (newline < 0 ? text : text.substring(0, newline)).strip();
+    return Failure.excerpt(line.endsWith(".") ? line.substring(0, line.length() - 1) : line, 300);
+  }
+}
