@@ -63,22 +63,25 @@ public sealed interface CacheLocation {
     }
   }
 
+  /** Whether {@code url} is of a kind of cache we can read: s3://, http:// or https://. */
+  static boolean hasKnownScheme(String url) {
+    String text = url == null ? "" : url.trim();
+    return text.startsWith("s3://") || text.startsWith("http://") || text.startsWith("https://");
+  }
+
   /** Parses a cache URL; the message of the exception says what is wrong. */
   static CacheLocation parse(String url) {
     if (url == null || url.isBlank()) {
       throw new IllegalArgumentException("a cache URL is required");
     }
+    if (!hasKnownScheme(url)) {
+      throw new IllegalArgumentException("a cache URL is s3://bucket[/prefix]?region=… or http(s)://…, got " + url);
+    }
     String text = url.trim();
     int query = text.indexOf('?');
     String main = query < 0 ? text : text.substring(0, query);
     Map<String, String> params = query < 0 ? Map.of() : params(text.substring(query + 1));
-    if (main.startsWith("s3://")) {
-      return s3(main.substring("s3://".length()), params);
-    }
-    if (main.startsWith("http://") || main.startsWith("https://")) {
-      return http(main);
-    }
-    throw new IllegalArgumentException("a cache URL is s3://bucket[/prefix]?region=… or http(s)://…, got " + url);
+    return main.startsWith("s3://") ? s3(main.substring("s3://".length()), params) : http(main);
   }
 
   private static S3 s3(String rest, Map<String, String> params) {

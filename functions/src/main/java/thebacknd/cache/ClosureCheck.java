@@ -18,8 +18,6 @@ import software.amazon.awssdk.regions.Region;
 import thebacknd.Failure;
 import thebacknd.aws.AwsClients;
 import thebacknd.cache.ClosureReport.PathProblem;
-import thebacknd.config.Config;
-import thebacknd.config.ConfigException;
 
 /**
  * Proves a store path and its whole closure are in the binary cache and signed by a trusted key
@@ -54,25 +52,9 @@ public final class ClosureCheck {
     this.parallelism = parallelism;
   }
 
-  public static ClosureCheck fromConfig(Config config, AwsClients aws) {
-    return forCache(config.nixCache(), config.nixTrustedKey(), aws);
-  }
-
-  /** The check of {@code nixCache} against {@code trustedKeys}; bad values name their variable. */
-  public static ClosureCheck forCache(String nixCache, String trustedKeys, AwsClients aws) {
-    CacheLocation location;
-    try {
-      location = CacheLocation.parse(nixCache);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("NIX_CACHE: " + e.getMessage());
-    }
-    TrustedKeys keys;
-    try {
-      keys = TrustedKeys.parse(trustedKeys);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("NIX_TRUSTED_KEY: " + e.getMessage());
-    }
-    return new ClosureCheck(open(location, aws), keys, PARALLELISM);
+  /** The check of the cache at {@code location} against {@code trustedKeys}. */
+  public static ClosureCheck forCache(CacheLocation location, TrustedKeys trustedKeys, AwsClients aws) {
+    return new ClosureCheck(open(location, aws), trustedKeys, PARALLELISM);
   }
 
   static BinaryCache open(CacheLocation location, AwsClients aws) {

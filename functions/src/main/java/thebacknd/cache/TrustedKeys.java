@@ -24,9 +24,11 @@ public final class TrustedKeys {
   private static final int SIGNATURE_BYTES = Ed25519PublicKeyParameters.KEY_SIZE * 2;
 
   private final Map<String, List<Ed25519PublicKeyParameters>> keysByName;
+  private final String text;
 
-  private TrustedKeys(Map<String, List<Ed25519PublicKeyParameters>> keysByName) {
+  private TrustedKeys(Map<String, List<Ed25519PublicKeyParameters>> keysByName, String text) {
     this.keysByName = keysByName;
+    this.text = text;
   }
 
   /** What {@link #verify} found. */
@@ -43,10 +45,12 @@ public final class TrustedKeys {
   /** Parses {@code name:base64 [name:base64 …]}; the message of the exception says what is wrong. */
   public static TrustedKeys parse(String text) {
     Map<String, List<Ed25519PublicKeyParameters>> byName = new LinkedHashMap<>();
+    List<String> entries = new ArrayList<>();
     for (String entry : text.trim().split("\\s+")) {
       if (entry.isEmpty()) {
         continue;
       }
+      entries.add(entry);
       int colon = entry.indexOf(':');
       if (colon <= 0 || colon == entry.length() - 1) {
         throw new IllegalArgumentException("a trusted key is name:base64, got '" + entry + "'");
@@ -80,7 +84,12 @@ public final class TrustedKeys {
     if (byName.isEmpty()) {
       throw new IllegalArgumentException("at least one trusted key is required");
     }
-    return new TrustedKeys(byName);
+    return new TrustedKeys(byName, String.join(" ", entries));
+  }
+
+  /** The keys in Nix's format, one space between them: what user-data carries and the agent reads. */
+  public String text() {
+    return text;
   }
 
   public List<String> names() {

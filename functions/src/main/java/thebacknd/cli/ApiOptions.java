@@ -4,7 +4,7 @@ import java.net.URI;
 import java.util.Map;
 import picocli.CommandLine.Option;
 import thebacknd.config.ConfigException;
-import thebacknd.edge.Api;
+import thebacknd.edge.App;
 
 /** Where commands send their calls, and how they print the answers. */
 final class ApiOptions {
@@ -20,7 +20,7 @@ final class ApiOptions {
 
   ApiClient client(Map<String, String> env) {
     if (local) {
-      return new LocalApiClient(Api.fromEnvironment(env));
+      return new LocalApiClient(App.fromEnvironment(env));
     }
     String url = apiUrl != null ? apiUrl : env.get("THEBACKND_API_URL");
     if (url == null || url.isBlank()) {

@@ -17,9 +17,12 @@ import picocli.CommandLine.Spec;
 import thebacknd.Json;
 import thebacknd.aws.AwsClients;
 import thebacknd.cache.BinaryPath;
+import thebacknd.cache.CacheLocation;
 import thebacknd.cache.ClosureCheck;
 import thebacknd.cache.ClosureReport;
 import thebacknd.cache.StorePath;
+import thebacknd.cache.TrustedKeys;
+import thebacknd.config.Config;
 import thebacknd.config.ConfigException;
 
 /** {@code thebacknd cache …}: binary cache tools. */
@@ -71,8 +74,10 @@ final class CacheCommand implements Runnable {
       StorePath root = storePath();
       Map<String, String> env = cache.main.env();
       String url = setting(cacheUrl, env, "NIX_CACHE", "--cache");
-      String keys = setting(trustedKeys, env, "NIX_TRUSTED_KEY", "--trusted-key");
-      ClosureCheck check = ClosureCheck.forCache(url, keys, AwsClients.fromEnvironment(env));
+      TrustedKeys keys = Config.trustedKeys(
+          trustedKeys != null ? "--trusted-key" : "NIX_TRUSTED_KEY", setting(trustedKeys, env, "NIX_TRUSTED_KEY", "--trusted-key"));
+      CacheLocation location = Config.cacheLocation(cacheUrl != null ? "--cache" : "NIX_CACHE", url);
+      ClosureCheck check = ClosureCheck.forCache(location, keys, AwsClients.fromEnvironment(env));
       long started = System.nanoTime();
       ClosureReport report = check.check(root);
       Duration took = Duration.ofNanos(System.nanoTime() - started);

@@ -1,23 +1,23 @@
 package thebacknd.cli;
 
 import thebacknd.Json;
-import thebacknd.edge.Api;
+import thebacknd.edge.App;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 
 /** --local: the domain code in this process, with the caller's own AWS credentials. */
 final class LocalApiClient implements ApiClient {
 
-  private final Api api;
+  private final App app;
 
-  LocalApiClient(Api api) {
-    this.api = api;
+  LocalApiClient(App app) {
+    this.app = app;
   }
 
   @Override
   public ApiResponse call(Endpoint endpoint, Object body) {
     // A missing setting is the caller's configuration error (exit 2), not a failed call.
-    api.requireReadyFor(endpoint);
-    return api.handle(endpoint, body == null ? null : Json.write(body));
+    app.requireReadyFor(endpoint);
+    return app.api().handle(endpoint, body == null ? null : Json.write(body));
   }
 }

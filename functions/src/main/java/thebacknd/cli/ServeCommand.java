@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import thebacknd.edge.Api;
+import thebacknd.edge.App;
 import thebacknd.edge.Endpoint;
 import thebacknd.edge.LocalServer;
 
@@ -25,19 +25,19 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Api api = Api.fromEnvironment(main.env());
-    api.requireReadyFor(Endpoint.CREATE);
+    App app = App.fromEnvironment(main.env());
+    app.requireReadyFor(Endpoint.CREATE);
+    LocalServer server = new LocalServer(app.api(), bind, port);
+    server.start();
+    // Serves until the process is stopped (Ctrl-C, SIGTERM); the hook is the one place it closes.
     CountDownLatch stopped = new CountDownLatch(1);
-    try (LocalServer server = new LocalServer(api, bind, port)) {
-      server.start();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        server.close();
-        stopped.countDown();
-      }));
-      spec.commandLine().getOut().println("thebacknd: serving on http://" + bind + ":" + server.port());
-      spec.commandLine().getOut().flush();
-      stopped.await();
-    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }));
+    spec.commandLine().getOut().println("thebacknd: serving on http://" + bind + ":" + server.port());
+    spec.commandLine().getOut().flush();
+    stopped.await();
     return Main.OK;
   }
 }

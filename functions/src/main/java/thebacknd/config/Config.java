@@ -13,16 +13,19 @@ import thebacknd.cache.CacheLocation;
 import thebacknd.cache.TrustedKeys;
 
 /**
- * Every setting of DESIGN §3, read once from the environment and checked at start-up, so a
- * mistake is one line naming the variable instead of a failure at the first request.
+ * Every setting of DESIGN §3, read once from the environment, parsed and checked at start-up, so
+ * a mistake is one line naming the variable instead of a failure at the first request.
  *
  * <p>Settings only {@code create} needs ({@code THEBACKND_IMAGE_ID}, {@code THEBACKND_API_URL})
  * are optional here and demanded by {@link #requireLaunchSettings()}.
+ *
+ * @param nixCache the cache URL as given (VMs get it in their user-data); {@code cacheLocation}
+ *     is the same, parsed
  */
 public record Config(
-    Optional<String> secret,
+    Optional<Secret> secret,
     Optional<String> secretArn,
-    Optional<String> previousSecret,
+    Optional<Secret> previousSecret,
     Optional<String> imageId,
     String defaultInstanceType,
     Set<String> allowedInstanceTypes,
@@ -35,7 +38,8 @@ public record Config(
     Optional<String> keyName,
     Optional<URI> apiUrl,
     String nixCache,
-    String nixTrustedKey,
+    CacheLocation cacheLocation,
+    TrustedKeys trustedKeys,
     boolean verifyCache) {
 
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
@@ -66,29 +70,13 @@ public record Config(
     }
 
     String nixCache = e.required("NIX_CACHE");
-    if (!nixCache.startsWith("s3://")
-        && !nixCache.startsWith("http://")
-        && !nixCache.startsWith("https://")) {
-      throw new ConfigException(
-          "NIX_CACHE must be s3://bucket[/prefix]?region=… or an http(s):// URL, got " + nixCache);
-    }
-    try {
-      CacheLocation.parse(nixCache);
-    } catch (IllegalArgumentException invalid) {
-      throw new ConfigException("NIX_CACHE is not a valid cache URL: " + invalid.getMessage());
-    }
-    // One space between keys, as user-data carries them and the agent reads them.
-    String trustedKey = String.join(" ", e.required("NIX_TRUSTED_KEY").split("\\s+"));
-    try {
-      TrustedKeys.parse(trustedKey);
-    } catch (IllegalArgumentException invalid) {
-      throw new ConfigException("NIX_TRUSTED_KEY is invalid: " + invalid.getMessage());
-    }
+    CacheLocation cacheLocation = cacheLocation("NIX_CACHE", nixCache);
+    TrustedKeys trustedKeys = trustedKeys("NIX_TRUSTED_KEY", e.required("NIX_TRUSTED_KEY"));
 
     return new Config(
-        secret,
+        secret.map(Secret::new),
         secretArn,
-        previous,
+        previous.map(Secret::new),
         e.optional("THEBACKND_IMAGE_ID"),
         instanceType,
         Set.copyOf(allowed),
@@ -101,8 +89,35 @@ public record Config(
         e.optional("THEBACKND_KEY_NAME"),
         e.optional("THEBACKND_API_URL").map(u -> apiUrl(u)),
         nixCache,
-        trustedKey,
+        cacheLocation,
+        trustedKeys,
         e.bool("THEBACKND_VERIFY_CACHE", true));
+  }
+
+  /** The trusted keys as user-data carries them and the agent reads them: one space between keys. */
+  public String nixTrustedKey() {
+    return trustedKeys.text();
+  }
+
+  /** Parses a cache URL given as {@code variable} (a variable or an option naming it). */
+  public static CacheLocation cacheLocation(String variable, String url) {
+    if (!CacheLocation.hasKnownScheme(url)) {
+      throw new ConfigException(variable + " must be s3://bucket[/prefix]?region=… or an http(s):// URL, got " + url);
+    }
+    try {
+      return CacheLocation.parse(url);
+    } catch (IllegalArgumentException invalid) {
+      throw new ConfigException(variable + " is not a valid cache URL: " + invalid.getMessage());
+    }
+  }
+
+  /** Parses trusted public keys given as {@code variable}. */
+  public static TrustedKeys trustedKeys(String variable, String keys) {
+    try {
+      return TrustedKeys.parse(keys);
+    } catch (IllegalArgumentException invalid) {
+      throw new ConfigException(variable + " is invalid: " + invalid.getMessage());
+    }
   }
 
   /** What {@code create} needs on top of the rest; checked when the create function starts. */

@@ -1,6 +1,5 @@
 package thebacknd.edge;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -8,19 +7,18 @@ import java.util.Set;
 import thebacknd.Failure;
 import thebacknd.Json;
 import thebacknd.Log;
-import thebacknd.aws.AwsClients;
 import thebacknd.cache.BinaryPath;
 import thebacknd.cache.StorePath;
-import thebacknd.config.Config;
 import thebacknd.config.ConfigException;
 import thebacknd.vm.CreateRequest;
 import thebacknd.vm.Phase;
 import thebacknd.vm.VmService;
+import thebacknd.vm.Workload;
 
 /**
- * The HTTP API of DESIGN §4 as plain method calls: body text in, {@link ApiResponse} out. Lambda
- * handlers, the local server and the CLI's --local mode all go through {@link #handle}, so they
- * share parsing, validation and error mapping. Each route is parse → domain → render.
+ * The HTTP API of DESIGN §4 as plain method calls: {@link ApiRequest} in, {@link ApiResponse} out.
+ * Lambda handlers, the local server and the CLI's --local mode all go through {@link #handle}, so
+ * they share routing, parsing, validation and error mapping. Each route is parse → domain → render.
  */
 public final class Api {
 
@@ -32,19 +30,23 @@ public final class Api {
     this.vms = vms;
   }
 
-  public static Api fromEnvironment(Map<String, String> env) {
-    return new Api(VmService.create(Config.fromEnvironment(env), AwsClients.fromEnvironment(env)));
-  }
-
-  /** Fails at start-up, not at the first request, when a route lacks its settings. */
-  public void requireReadyFor(Endpoint endpoint) {
-    if (endpoint == Endpoint.CREATE) {
-      vms.requireLaunchSettings();
-    }
-  }
-
+  /** A request to one endpoint with its own method: the CLI's --local calls, tests. */
   public ApiResponse handle(Endpoint endpoint, String body) {
+    return handle(ApiRequest.to(endpoint, body));
+  }
+
+  /** Answers one request; unknown routes, wrong methods and large bodies are refused here, for every transport. */
+  public ApiResponse handle(ApiRequest request) {
     try {
+      Endpoint endpoint =
+          Endpoint.forPath(request.path())
+              .orElseThrow(() -> new Failure(Failure.Kind.NOT_FOUND, "not_found", "No route " + Failure.excerpt(request.path(), 60) + "."));
+      if (!endpoint.method.equals(request.method())) {
+        return ApiResponse.error(
+                new Failure(Failure.Kind.METHOD_NOT_ALLOWED, "method_not_allowed", endpoint.path + " only accepts " + endpoint.method + "."))
+            .withHeader("Allow", endpoint.method);
+      }
+      String body = request.body();
       if (body != null && body.getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
         throw new Failure(
             Failure.Kind.TOO_LARGE, "body_too_large", "The body is larger than " + MAX_BODY_BYTES + " bytes.");
@@ -57,9 +59,8 @@ public final class Api {
       Log.warn("configuration error: " + misconfigured.getMessage());
       return ApiResponse.error(new Failure(Failure.Kind.INTERNAL, "misconfigured", misconfigured.getMessage()));
     } catch (RuntimeException bug) {
-      // A bug, not bad input: log it in full for us, answer one sentence to the caller.
-      Log.warn("unexpected error on " + endpoint.path + ": " + bug);
-      bug.printStackTrace();
+      // A bug, not bad input: the trace for us in the log, one sentence for the caller.
+      Log.error("unexpected error on " + Failure.excerpt(request.path(), 60) + ": " + bug, bug);
       return ApiResponse.error(
           new Failure(Failure.Kind.INTERNAL, "internal_error", "Internal error; see the function's logs."));
     }
@@ -84,8 +85,11 @@ public final class Api {
     if (toplevel.isPresent() && binary.isPresent()) {
       throw Failure.badRequest("both_paths", "Give nix_toplevel or nix_binary, not both.");
     }
-    CreateRequest request =
-        new CreateRequest(toplevel, binary, f.optionalString("instance_type"), f.optionalInt("ttl_minutes"));
+    Workload workload =
+        toplevel.<Workload>map(Workload.Toplevel::new)
+            .or(() -> binary.map(Workload.Program::new))
+            .orElse(new Workload.BaseImage());
+    CreateRequest request = new CreateRequest(workload, f.optionalString("instance_type"), f.optionalInt("ttl_minutes"));
     return ApiResponse.ok(201, Map.of("vm", vms.create(request)));
   }
 

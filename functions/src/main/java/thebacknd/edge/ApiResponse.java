@@ -2,11 +2,24 @@ package thebacknd.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import thebacknd.Failure;
 import thebacknd.Json;
 
-/** A status and a JSON body: what every entry point renders, whatever its transport. */
-public record ApiResponse(int status, JsonNode body) {
+/**
+ * A status, headers beyond {@code Content-Type: application/json} (such as {@code Allow} on a
+ * 405) and a JSON body: what every entry point renders, whatever its transport.
+ */
+public record ApiResponse(int status, Map<String, String> headers, JsonNode body) {
+
+  public ApiResponse {
+    headers = Map.copyOf(headers);
+  }
+
+  public ApiResponse(int status, JsonNode body) {
+    this(status, Map.of(), body);
+  }
 
   public static ApiResponse ok(int status, Object body) {
     return new ApiResponse(status, Json.tree(body));
@@ -20,6 +33,12 @@ public record ApiResponse(int status, JsonNode body) {
     ObjectNode body = Json.object();
     body.set("error", error);
     return new ApiResponse(failure.status(), body);
+  }
+
+  public ApiResponse withHeader(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new ApiResponse(status, more, body);
   }
 
   public String bodyText() {

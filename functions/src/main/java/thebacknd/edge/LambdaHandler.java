@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import thebacknd.Failure;
 import thebacknd.Json;
 import thebacknd.Lazy;
@@ -22,7 +24,7 @@ import thebacknd.config.ConfigException;
  */
 public abstract class LambdaHandler implements RequestStreamHandler {
 
-  private static final Lazy<Api> API = Lazy.of(() -> Api.fromEnvironment(System.getenv()));
+  private static final Lazy<App> APP = Lazy.of(() -> App.fromEnvironment(System.getenv()));
 
   private final Endpoint endpoint;
   private final Api api;
@@ -39,9 +41,9 @@ public abstract class LambdaHandler implements RequestStreamHandler {
 
   private static Api containerApi(Endpoint endpoint) {
     try {
-      Api api = API.get();
-      api.requireReadyFor(endpoint);
-      return api;
+      App app = APP.get();
+      app.requireReadyFor(endpoint);
+      return app.api();
     } catch (ConfigException e) {
       Log.warn("configuration error: " + e.getMessage());
       throw e;
@@ -68,12 +70,12 @@ public abstract class LambdaHandler implements RequestStreamHandler {
     output.write(answer.getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * Decodes the event into a request to this function's route (API Gateway sends each route to its
+   * own function, whatever stage prefix the URL had) and lets the {@link Api} answer it.
+   */
   private ApiResponse fromHttpApi(JsonNode event) {
     String method = event.path("requestContext").path("http").path("method").asText("");
-    if (!endpoint.method.equalsIgnoreCase(method)) {
-      return ApiResponse.error(
-          new Failure(Failure.Kind.METHOD_NOT_ALLOWED, "method_not_allowed", endpoint.path + " only accepts " + endpoint.method + "."));
-    }
     JsonNode body = event.get("body");
     String text = body == null || body.isNull() ? "" : body.asText();
     if (event.path("isBase64Encoded").asBoolean(false)) {
@@ -83,13 +85,16 @@ public abstract class LambdaHandler implements RequestStreamHandler {
         return ApiResponse.error(Failure.badRequest("malformed_body", "The body is not valid base64."));
       }
     }
-    return api.handle(endpoint, text);
+    Map<String, String> query = new LinkedHashMap<>();
+    event.path("queryStringParameters").fields().forEachRemaining(q -> query.put(q.getKey(), q.getValue().asText()));
+    return api.handle(new ApiRequest(method, endpoint.path, query, text));
   }
 
   private static ObjectNode httpResponse(ApiResponse response) {
     ObjectNode out = Json.object();
     out.put("statusCode", response.status());
-    out.putObject("headers").put("content-type", "application/json");
+    ObjectNode headers = out.putObject("headers").put("content-type", "application/json");
+    response.headers().forEach(headers::put);
     out.put("body", response.bodyText());
     out.put("isBase64Encoded", false);
     return out;

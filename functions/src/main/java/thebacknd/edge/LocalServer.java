@@ -6,11 +6,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import thebacknd.Failure;
 
 /**
  * {@code thebacknd serve}: the same routes through the same {@link Api}, on the JDK's HTTP server.
@@ -48,9 +50,10 @@ public final class LocalServer implements AutoCloseable {
 
   private void serve(HttpExchange exchange) throws IOException {
     try (exchange) {
-      ApiResponse response = answer(exchange);
+      ApiResponse response = api.handle(request(exchange));
       byte[] body = response.bodyText().getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
+      response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
       exchange.sendResponseHeaders(response.status(), body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
@@ -58,25 +61,31 @@ public final class LocalServer implements AutoCloseable {
     }
   }
 
-  private ApiResponse answer(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getPath();
-    Optional<Endpoint> endpoint = Endpoint.forPath(path);
-    if (endpoint.isEmpty()) {
-      return ApiResponse.error(new Failure(Failure.Kind.NOT_FOUND, "not_found", "No route " + Failure.excerpt(path, 60) + "."));
-    }
-    if (!endpoint.get().method.equals(exchange.getRequestMethod())) {
-      exchange.getResponseHeaders().set("Allow", endpoint.get().method);
-      return ApiResponse.error(
-          new Failure(Failure.Kind.METHOD_NOT_ALLOWED, "method_not_allowed", path + " only accepts " + endpoint.get().method + "."));
-    }
+  /** Decodes the exchange; a body is read only up to one byte past the limit, which the Api refuses. */
+  private static ApiRequest request(HttpExchange exchange) throws IOException {
     byte[] body;
     try (InputStream in = exchange.getRequestBody()) {
       body = in.readNBytes(Api.MAX_BODY_BYTES + 1);
     }
-    if (body.length > Api.MAX_BODY_BYTES) {
-      return ApiResponse.error(
-          new Failure(Failure.Kind.TOO_LARGE, "body_too_large", "The body is larger than " + Api.MAX_BODY_BYTES + " bytes."));
+    URI uri = exchange.getRequestURI();
+    return new ApiRequest(exchange.getRequestMethod(), uri.getPath(), query(uri.getRawQuery()), new String(body, StandardCharsets.UTF_8));
+  }
+
+  private static Map<String, String> query(String rawQuery) {
+    Map<String, String> query = new LinkedHashMap<>();
+    if (rawQuery == null) {
+      return query;
     }
-    return api.handle(endpoint.get(), new String(body, StandardCharsets.UTF_8));
+    for (String pair : rawQuery.split("&")) {
+      int equals = pair.indexOf('=');
+      String name = equals < 0 ? pair : pair.substring(0, equals);
+      String value = equals < 0 ? "" : pair.substring(equals + 1);
+      try {
+        query.putIfAbsent(URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException badEscape) {
+        query.putIfAbsent(name, value);
+      }
+    }
+    return query;
   }
 }

@@ -11,12 +11,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
@@ -33,7 +29,7 @@ import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 import software.amazon.awssdk.services.ec2.model.TerminateInstancesRequest;
-import thebacknd.Failure;
+import thebacknd.aws.AwsErrors;
 
 /**
  * Our VMs as EC2 holds them. Every read filters on {@code thebacknd=true} and checks the tag again
@@ -65,40 +61,26 @@ public final class Fleet {
     return describe(now, List.of(Filter.builder().name("tag:" + VmTags.VM_ID).values(vmId).build()));
   }
 
-  /** What one RunInstances call needs; tags and user-data are built from it. */
-  public record Launch(
-      String imageId,
-      String instanceType,
-      String name,
-      String vmId,
-      Instant expiresAt,
-      Optional<String> nixToplevel,
-      Optional<String> nixBinary,
-      String userDataJson,
-      Optional<String> instanceProfile,
-      Optional<String> subnetId,
-      List<String> securityGroupIds,
-      Optional<String> keyName,
-      String clientToken) {}
+  public Vm launch(LaunchSettings settings, Launch launch, Instant now) {
+    Instance instance =
+        AwsErrors.call("EC2", "RunInstances", () -> ec2.runInstances(runInstances(settings, launch))).instances().get(0);
+    return toVm(instance, now)
+        .orElseThrow(() -> new IllegalStateException("EC2 launched " + instance.instanceId() + " without our tag"));
+  }
 
-  public Vm launch(Launch launch, Instant now) {
-    List<Tag> tags = new ArrayList<>();
-    tags.add(tag(VmTags.OURS, VmTags.OURS_VALUE));
-    tags.add(tag(VmTags.NAME, launch.name()));
-    tags.add(tag(VmTags.VM_ID, launch.vmId()));
-    tags.add(tag(VmTags.EXPIRES_AT, launch.expiresAt().toString()));
-    launch.nixToplevel().ifPresent(p -> tags.add(tag(VmTags.TOPLEVEL, p)));
-    launch.nixBinary().ifPresent(p -> tags.add(tag(VmTags.BINARY, p)));
-
+  /** The RunInstances call for one launch: locked down (DESIGN §5) and tagged in the call itself. */
+  static RunInstancesRequest runInstances(LaunchSettings settings, Launch launch) {
+    List<Tag> tags = launch.tags().entrySet().stream().map(e -> tag(e.getKey(), e.getValue())).toList();
+    String userData = launch.userData(settings).toJson();
     RunInstancesRequest.Builder request =
         RunInstancesRequest.builder()
-            .imageId(launch.imageId())
+            .imageId(settings.imageId())
             .instanceType(launch.instanceType())
             .minCount(1)
             .maxCount(1)
             // Retries of this call by the SDK launch nothing twice.
             .clientToken(launch.clientToken())
-            .userData(Base64.getEncoder().encodeToString(launch.userDataJson().getBytes(StandardCharsets.UTF_8)))
+            .userData(Base64.getEncoder().encodeToString(userData.getBytes(StandardCharsets.UTF_8)))
             .metadataOptions(
                 InstanceMetadataOptionsRequest.builder()
                     .httpEndpoint(InstanceMetadataEndpointState.ENABLED)
@@ -110,16 +92,13 @@ public final class Fleet {
             .tagSpecifications(
                 TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build(),
                 TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tags).build());
-    launch.instanceProfile().ifPresent(p -> request.iamInstanceProfile(profile(p)));
-    launch.subnetId().ifPresent(request::subnetId);
-    if (!launch.securityGroupIds().isEmpty()) {
-      request.securityGroupIds(launch.securityGroupIds());
+    settings.instanceProfile().ifPresent(p -> request.iamInstanceProfile(profile(p)));
+    settings.subnetId().ifPresent(request::subnetId);
+    if (!settings.securityGroupIds().isEmpty()) {
+      request.securityGroupIds(settings.securityGroupIds());
     }
-    launch.keyName().ifPresent(request::keyName);
-
-    Instance instance = call("RunInstances", () -> ec2.runInstances(request.build())).instances().get(0);
-    return toVm(instance, now)
-        .orElseThrow(() -> new IllegalStateException("EC2 launched " + instance.instanceId() + " without our tag"));
+    settings.keyName().ifPresent(request::keyName);
+    return request.build();
   }
 
   /** Terminates the given VMs in batches; returns their instance ids. */
@@ -127,7 +106,7 @@ public final class Fleet {
     List<String> ids = vms.stream().map(Vm::instanceId).distinct().toList();
     for (int from = 0; from < ids.size(); from += TERMINATE_BATCH) {
       List<String> batch = ids.subList(from, Math.min(ids.size(), from + TERMINATE_BATCH));
-      call("TerminateInstances", () -> ec2.terminateInstances(TerminateInstancesRequest.builder().instanceIds(batch).build()));
+      AwsErrors.call("EC2", "TerminateInstances", () -> ec2.terminateInstances(TerminateInstancesRequest.builder().instanceIds(batch).build()));
     }
     return ids;
   }
@@ -135,7 +114,7 @@ public final class Fleet {
   /** Sets tags on one VM's instance (not on its volumes: the phase is about the machine). */
   public void tag(Vm vm, Map<String, String> tags) {
     List<Tag> list = tags.entrySet().stream().map(e -> tag(e.getKey(), e.getValue())).toList();
-    call("CreateTags", () -> ec2.createTags(CreateTagsRequest.builder().resources(vm.instanceId()).tags(list).build()));
+    AwsErrors.call("EC2", "CreateTags", () -> ec2.createTags(CreateTagsRequest.builder().resources(vm.instanceId()).tags(list).build()));
   }
 
   private List<Vm> describe(Instant now, List<Filter> extra) {
@@ -145,7 +124,8 @@ public final class Fleet {
     filters.addAll(extra);
     DescribeInstancesRequest request =
         DescribeInstancesRequest.builder().filters(filters).maxResults(PAGE_SIZE).build();
-    return call(
+    return AwsErrors.call(
+        "EC2",
         "DescribeInstances",
         () ->
             ec2.describeInstancesPaginator(request).reservations().stream()
@@ -220,31 +200,5 @@ public final class Fleet {
 
   private static Tag tag(String key, String value) {
     return Tag.builder().key(key).value(value).build();
-  }
-
-  /** Runs one EC2 call; AWS refusals and network failures become a 502 naming the call. */
-  private static <T> T call(String operation, Supplier<T> action) {
-    try {
-      return action.get();
-    } catch (AwsServiceException e) {
-      String code = e.awsErrorDetails() == null ? "unknown" : e.awsErrorDetails().errorCode();
-      throw new Failure(
-          Failure.Kind.AWS_FAILED,
-          "aws_error",
-          "EC2 " + operation + " failed with " + code + ": " + firstLine(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage()));
-    } catch (SdkClientException e) {
-      throw new Failure(
-          Failure.Kind.AWS_FAILED, "aws_unreachable", "EC2 " + operation + " could not be reached: " + firstLine(e.getMessage()));
-    } catch (SdkException e) {
-      throw new Failure(Failure.Kind.AWS_FAILED, "aws_error", "EC2 " + operation + " failed: " + firstLine(e.getMessage()));
-    }
-  }
-
-  static String firstLine(String text) {
-    if (text == null) {
-      return "no detail";
-    }
-    int newline = text.indexOf('\n');
-    return newline < 0 ? text : text.substring(0, newline);
   }
 }

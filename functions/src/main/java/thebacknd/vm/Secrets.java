@@ -4,34 +4,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
-import thebacknd.Failure;
-import thebacknd.Lazy;
-import thebacknd.aws.AwsClients;
-import thebacknd.config.Config;
-import thebacknd.config.ConfigException;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
+import thebacknd.Lazy;
+import thebacknd.aws.AwsClients;
+import thebacknd.aws.AwsErrors;
+import thebacknd.config.Config;
+import thebacknd.config.ConfigException;
+import thebacknd.config.Secret;
 
 /**
  * Where the kill-code key comes from: {@code THEBACKND_SECRET} locally, or the Secrets Manager
  * secret {@code THEBACKND_SECRET_ARN} in Lambda, read once per container. The previous key is
  * {@code THEBACKND_PREVIOUS_SECRET}, or else the secret's {@code AWSPREVIOUS} version.
  */
-final class Secrets {
+public final class Secrets {
 
   private Secrets() {}
 
-  static Supplier<List<String>> from(Config config, AwsClients aws) {
+  public static Supplier<List<String>> from(Config config, AwsClients aws) {
     return Lazy.of(() -> List.copyOf(read(config, aws)));
   }
 
   private static List<String> read(Config config, AwsClients aws) {
     List<String> keys = new ArrayList<>();
     if (config.secret().isPresent()) {
-      keys.add(config.secret().get());
-      config.previousSecret().ifPresent(keys::add);
+      keys.add(config.secret().get().value());
+      config.previousSecret().map(Secret::value).ifPresent(keys::add);
       return keys;
     }
     String arn = config.secretArn().orElseThrow();
@@ -39,7 +39,7 @@ final class Secrets {
         stage(aws, arn, "AWSCURRENT")
             .orElseThrow(() -> new ConfigException("THEBACKND_SECRET_ARN " + arn + " has no current value")));
     if (config.previousSecret().isPresent()) {
-      keys.add(config.previousSecret().get());
+      keys.add(config.previousSecret().get().value());
     } else {
       stage(aws, arn, "AWSPREVIOUS").ifPresent(keys::add);
     }
@@ -58,11 +58,8 @@ final class Secrets {
         throw new ConfigException("THEBACKND_SECRET_ARN names a secret that does not exist: " + arn);
       }
       return Optional.empty();
-    } catch (AwsServiceException e) {
-      String code = e.awsErrorDetails() == null ? "unknown" : e.awsErrorDetails().errorCode();
-      throw new Failure(Failure.Kind.AWS_FAILED, "aws_error", "Secrets Manager GetSecretValue failed with " + code + ".");
     } catch (SdkException e) {
-      throw new Failure(Failure.Kind.AWS_FAILED, "aws_unreachable", "Secrets Manager could not be reached: " + Failure.excerpt(e.getMessage(), 200));
+      throw AwsErrors.failure("Secrets Manager GetSecretValue", e);
     }
   }
 }

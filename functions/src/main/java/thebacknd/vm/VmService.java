@@ -14,9 +14,7 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import thebacknd.Failure;
-import thebacknd.Lazy;
 import thebacknd.Log;
-import thebacknd.aws.AwsClients;
 import thebacknd.cache.ClosureCheck;
 import thebacknd.cache.ClosureReport;
 import thebacknd.cache.StorePath;
@@ -38,42 +36,35 @@ public final class VmService {
   private static final int MAX_DETAIL_LENGTH = 255;
 
   private final Config config;
+  private final Supplier<LaunchSettings> launchSettings;
   private final Fleet fleet;
   private final KillCodes killCodes;
   private final Supplier<ClosureCheck> closureCheck;
   private final Clock clock;
 
+  /**
+   * @param launchSettings demanded by {@code create} only (a list function has no image to launch)
+   * @param closureCheck demanded by {@code create} only, when {@code THEBACKND_VERIFY_CACHE} is on
+   */
   public VmService(
-      Config config, Fleet fleet, KillCodes killCodes, Supplier<ClosureCheck> closureCheck, Clock clock) {
+      Config config,
+      Supplier<LaunchSettings> launchSettings,
+      Fleet fleet,
+      KillCodes killCodes,
+      Supplier<ClosureCheck> closureCheck,
+      Clock clock) {
     this.config = config;
+    this.launchSettings = launchSettings;
     this.fleet = fleet;
     this.killCodes = killCodes;
     this.closureCheck = closureCheck;
     this.clock = clock;
   }
 
-  /** The service wired to real AWS clients; the closure check is built on first create. */
-  public static VmService create(Config config, AwsClients aws) {
-    return new VmService(
-        config,
-        new Fleet(aws.ec2(), config.defaultTtl()),
-        new KillCodes(Secrets.from(config, aws)),
-        Lazy.of(() -> ClosureCheck.fromConfig(config, aws)),
-        Clock.systemUTC());
-  }
-
   // ---------------------------------------------------------------- create
 
-  /** Checked when a create function or the local server starts. */
-  public void requireLaunchSettings() {
-    config.requireLaunchSettings();
-    if (!config.verifyCache()) {
-      Log.warn("THEBACKND_VERIFY_CACHE=false: VMs will be launched without checking their closure is in the cache and signed");
-    }
-  }
-
   public Vm create(CreateRequest request) {
-    config.requireLaunchSettings();
+    LaunchSettings settings = launchSettings.get();
     String instanceType = request.instanceType().orElse(config.defaultInstanceType());
     if (!config.allowedInstanceTypes().contains(instanceType)) {
       throw Failure.badRequest(
@@ -87,20 +78,26 @@ public final class VmService {
       throw Failure.badRequest(
           "ttl_out_of_range", "ttl_minutes must be between 1 and " + maxTtl + ", got " + ttl + ".");
     }
-    Optional<StorePath> root =
-        request.nixToplevel().or(() -> request.nixBinary().map(b -> b.storePath()));
     // The cap first: it is one call, the closure check may be thousands of reads.
     List<Vm> live = fleet.live(clock.instant());
     if (live.size() >= config.maxVms()) {
       throw capReached();
     }
-    root.ifPresent(this::requireTrustedClosure);
+    request.workload().closureRoot().ifPresent(this::requireTrustedClosure);
     String vmId = UUID.randomUUID().toString();
     // Whole seconds: the deadline is read by people and by the agent's `date`, not by machines alone.
     Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);
-    String name = LaunchRace.smallestFreeName(names(live));
+    Launch launch =
+        new Launch(
+            LaunchRace.smallestFreeName(names(live)),
+            vmId,
+            killCodes.codeFor(vmId),
+            expiresAt,
+            request.workload(),
+            instanceType,
+            1);
     for (int round = 1; round <= MAX_LAUNCH_ROUNDS; round++) {
-      Vm vm = fleet.launch(launchOf(request, instanceType, name, vmId, expiresAt, round), clock.instant());
+      Vm vm = fleet.launch(settings, launch, clock.instant());
       waitUntil(LaunchRace.settledAfter(vm.launchedAt(), SETTLE_MARGIN));
       Map<String, LaunchRace.Verdict> verdicts =
           LaunchRace.settle(fleet.live(clock.instant()), config.maxVms());
@@ -114,8 +111,8 @@ public final class VmService {
       if (verdict instanceof LaunchRace.OverCap) {
         throw capReached();
       }
-      name = ((LaunchRace.Renumber) verdict).newName();
-      Log.info("lost the race for " + vm.name() + " to a concurrent create; relaunching as " + name);
+      launch = launch.renamed(((LaunchRace.Renumber) verdict).newName());
+      Log.info("lost the race for " + vm.name() + " to a concurrent create; relaunching as " + launch.name());
     }
     throw new Failure(
         Failure.Kind.TOO_MANY,
@@ -132,38 +129,6 @@ public final class VmService {
     if (!report.trusted()) {
       throw new Failure(Failure.Kind.CACHE_CHECK_FAILED, "cache_check_failed", report.summary());
     }
-  }
-
-  private Fleet.Launch launchOf(
-      CreateRequest request, String instanceType, String name, String vmId, Instant expiresAt, int round) {
-    Optional<String> toplevel = request.nixToplevel().map(StorePath::toString);
-    Optional<String> binary = request.nixBinary().map(Object::toString);
-    UserData userData =
-        new UserData(
-            UserData.VERSION,
-            vmId,
-            killCodes.codeFor(vmId),
-            name,
-            toplevel.orElse(null),
-            binary.orElse(null),
-            config.nixCache(),
-            config.nixTrustedKey(),
-            config.apiUrl().orElseThrow().toString(),
-            expiresAt);
-    return new Fleet.Launch(
-        config.imageId().orElseThrow(),
-        instanceType,
-        name,
-        vmId,
-        expiresAt,
-        toplevel,
-        binary,
-        userData.toJson(),
-        config.instanceProfile(),
-        config.subnetId(),
-        config.securityGroupIds(),
-        config.keyName(),
-        vmId + "-" + round);
   }
 
   private Failure capReached() {
@@ -266,10 +231,5 @@ public final class VmService {
       throw new Failure(
           Failure.Kind.FORBIDDEN, "bad_kill_code", "The kill code does not match this vm_id; nothing was changed.");
     }
-  }
-
-  /** For tests and tools that need to act as a VM. */
-  public String killCodeFor(String vmId) {
-    return killCodes.codeFor(vmId);
   }
 }

@@ -43,7 +43,7 @@ public final class DestroyOldBench {
     seed(fixture, count);
     CallCounter ours = new CallCounter();
     try (Ec2Client ec2 = counted(ours)) {
-      VmService service = new VmService(config, new Fleet(ec2, config.defaultTtl()), new KillCodes(() -> List.of(TestEnv.SECRET)), () -> null, Clock.systemUTC());
+      VmService service = new VmService(config, () -> null, new Fleet(ec2, config.defaultTtl()), new KillCodes(() -> List.of(TestEnv.SECRET)), () -> null, Clock.systemUTC());
       long start = System.nanoTime();
       int destroyed = service.destroyOld(false).destroyed().size();
       report("ours: batched destroy-old", destroyed, start, ours);

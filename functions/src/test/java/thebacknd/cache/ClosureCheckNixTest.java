@@ -192,7 +192,7 @@ class ClosureCheckNixTest {
   void aBucketThatDoesNotExistIsUnreachableNotMissing() {
     TinyClosure closure = nix.buildTinyClosure();
     Failure failure = assertThrows(Failure.class,
-        () -> ClosureCheck.forCache("s3://no-such-bucket?region=us-east-1", k1.publicKey(), Moto.clients()).check(closure.top()));
+        () -> ClosureCheck.forCache(CacheLocation.parse("s3://no-such-bucket?region=us-east-1"), TrustedKeys.parse(k1.publicKey()), Moto.clients()).check(closure.top()));
     assertEquals(502, failure.status());
     assertTrue(failure.getMessage().contains("NoSuchBucket"), failure.getMessage());
   }
@@ -205,7 +205,7 @@ class ClosureCheckNixTest {
         software.amazon.awssdk.core.sync.RequestBody.fromString("StoreDir: /nix/store\n"));
 
     Failure failure = assertThrows(Failure.class,
-        () -> ClosureCheck.forCache(Moto.endpoint() + "/private-cache", k1.publicKey(), Moto.clients()).check(closure.top()));
+        () -> ClosureCheck.forCache(CacheLocation.parse(Moto.endpoint() + "/private-cache"), TrustedKeys.parse(k1.publicKey()), Moto.clients()).check(closure.top()));
 
     assertEquals(502, failure.status());
     assertEquals("cache_unreachable", failure.code());
@@ -216,7 +216,7 @@ class ClosureCheckNixTest {
   void aServerThatIsNotThereIsUnreachable() {
     TinyClosure closure = nix.buildTinyClosure();
     Failure failure = assertThrows(Failure.class,
-        () -> ClosureCheck.forCache("http://127.0.0.1:9/cache", k1.publicKey(), Moto.clients()).check(closure.top()));
+        () -> ClosureCheck.forCache(CacheLocation.parse("http://127.0.0.1:9/cache"), TrustedKeys.parse(k1.publicKey()), Moto.clients()).check(closure.top()));
     assertEquals(502, failure.status());
     assertTrue(failure.getMessage().contains("after 3 attempts"), failure.getMessage());
   }
@@ -235,7 +235,7 @@ class ClosureCheckNixTest {
   }
 
   static ClosureReport check(Transport transport, CacheBucket bucket, String trustedKeys, StorePath root) {
-    return ClosureCheck.forCache(transport.url(bucket), trustedKeys, Moto.clients()).check(root);
+    return ClosureCheck.forCache(CacheLocation.parse(transport.url(bucket)), TrustedKeys.parse(trustedKeys), Moto.clients()).check(root);
   }
 
   /** Real Nix, reading the same bucket over HTTP, reaches the same verdict. */

@@ -23,6 +23,7 @@ import thebacknd.testing.NixCacheFixture;
 import thebacknd.testing.NixCacheFixture.TinyClosure;
 import thebacknd.testing.NixKey;
 import thebacknd.testing.TestEnv;
+import thebacknd.edge.App;
 
 /** {@code POST /create} proves the closure before launching anything (DESIGN §6). */
 class CreateChecksCacheTest {
@@ -106,7 +107,7 @@ class CreateChecksCacheTest {
     env.put("NIX_TRUSTED_KEY", key.publicKey());
     env.put("THEBACKND_VERIFY_CACHE", "false");
 
-    ApiResponse response = Api.fromEnvironment(env).handle(Endpoint.CREATE, body("nix_toplevel", absent.top().toString()));
+    ApiResponse response = App.fromEnvironment(env).api().handle(Endpoint.CREATE, body("nix_toplevel", absent.top().toString()));
 
     assertEquals(201, response.status(), response.bodyText());
     assertEquals(1, instances().size());
@@ -117,7 +118,7 @@ class CreateChecksCacheTest {
     env.put("NIX_CACHE", nixCache);
     env.put("NIX_TRUSTED_KEY", key.publicKey());
     env.put("THEBACKND_VERIFY_CACHE", "true");
-    return Api.fromEnvironment(env);
+    return App.fromEnvironment(env).api();
   }
 
   private static String body(String field, String path) {

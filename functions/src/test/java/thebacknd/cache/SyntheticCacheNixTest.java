@@ -34,7 +34,7 @@ class SyntheticCacheNixTest {
     CacheBucket bucket = CacheBucket.create("synthetic").upload(synthetic.files());
 
     Command.Result nix = Nix.verify(dir, bucket.httpUrl(), key.publicKey(), synthetic.root().toString());
-    ClosureReport ours = ClosureCheck.forCache(bucket.s3Url(), key.publicKey(), Moto.clients()).check(synthetic.root());
+    ClosureReport ours = ClosureCheck.forCache(CacheLocation.parse(bucket.s3Url()), TrustedKeys.parse(key.publicKey()), Moto.clients()).check(synthetic.root());
 
     assertEquals(0, nix.exitCode(), nix.stderr());
     assertEquals(60, nix.stderr().lines().filter(l -> l.startsWith("checking '")).count(), "Nix checked the whole closure: " + nix.stderr());

@@ -73,6 +73,14 @@ class LambdaHandlerTest extends MotoTest {
   }
 
   @Test
+  void aWrongMethodNamesTheAllowedOneAsTheLocalServerDoes() throws Exception {
+    JsonNode response = Json.parse(invoke(Endpoint.LIST, httpEvent("POST", "/list", "{}", false)));
+    assertEquals(405, response.path("statusCode").asInt());
+    assertEquals("GET", response.path("headers").path("Allow").asText(), response.toString());
+    assertEquals("method_not_allowed", Json.parse(response.path("body").asText()).path("error").path("code").asText());
+  }
+
+  @Test
   void aDirectPayloadIsTheBodyAndTheAnswerIsTheJsonBody() throws Exception {
     String kept = ec2.launchOurs(1, Instant.now().plusSeconds(600));
     JsonNode answer = Json.parse(invoke(Endpoint.DESTROY_ALL, "{\"dry_run\": true}"));

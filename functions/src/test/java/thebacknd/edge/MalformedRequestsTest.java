@@ -58,7 +58,7 @@ class MalformedRequestsTest {
   void startServerWithTwoVms() throws Exception {
     Moto.reset();
     Map<String, String> env = TestEnv.base();
-    Api api = Api.fromEnvironment(env);
+    Api api = App.fromEnvironment(env).api();
     vmId = api.handle(Endpoint.CREATE, "{}").body().path("vm").path("vm_id").asText();
     otherVmId = api.handle(Endpoint.CREATE, "{}").body().path("vm").path("vm_id").asText();
     server = new LocalServer(api, "127.0.0.1", 0);
@@ -153,6 +153,14 @@ class MalformedRequestsTest {
     assertEquals(instancesBefore, ec2.all().size(), "nothing launched");
     assertEquals(liveBefore, ec2.liveIds(), "nothing terminated");
     assertEquals(tagsBefore, allTags(), "nothing tagged");
+  }
+
+  @Test
+  void aWrongMethodNamesTheAllowedOne() throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/create")).GET().build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, response.statusCode());
+    assertEquals("POST", response.headers().firstValue("Allow").orElse(""));
   }
 
   @Test

@@ -20,6 +20,8 @@ import thebacknd.aws.AwsClients;
 public final class Moto {
 
   private static final Lazy<URI> ENDPOINT = Lazy.of(Moto::findOrStart);
+  private static final Lazy<AwsClients> CLIENTS =
+      Lazy.of(() -> new AwsClients(Optional.of(Region.US_EAST_1), Optional.of(endpoint())));
 
   private Moto() {}
 
@@ -27,9 +29,9 @@ public final class Moto {
     return ENDPOINT.get();
   }
 
-  /** Clients pointed at moto (path-style S3, dummy credentials from the environment). */
+  /** Clients pointed at moto (path-style S3, dummy credentials from the environment), shared by every test. */
   public static AwsClients clients() {
-    return new AwsClients(Optional.of(Region.US_EAST_1), Optional.of(endpoint()));
+    return CLIENTS.get();
   }
 
   /** Forgets every resource in every service: each test starts from an empty account. */

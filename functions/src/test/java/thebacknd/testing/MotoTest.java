@@ -7,6 +7,7 @@ import thebacknd.Json;
 import thebacknd.edge.Api;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
+import thebacknd.edge.App;
 
 /** Base for tests against a fresh moto account: an {@link Api} built like Lambda builds it. */
 public abstract class MotoTest {
@@ -22,7 +23,7 @@ public abstract class MotoTest {
   }
 
   protected Api api() {
-    return Api.fromEnvironment(env);
+    return App.fromEnvironment(env).api();
   }
 
   protected ApiResponse call(Endpoint endpoint, String body) {

@@ -1,0 +1,63 @@
+package thebacknd.edge;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.Supplier;
+import thebacknd.Lazy;
+import thebacknd.Log;
+import thebacknd.aws.AwsClients;
+import thebacknd.cache.ClosureCheck;
+import thebacknd.config.Config;
+import thebacknd.vm.Fleet;
+import thebacknd.vm.KillCodes;
+import thebacknd.vm.LaunchSettings;
+import thebacknd.vm.Secrets;
+import thebacknd.vm.VmService;
+
+/**
+ * The one place the process is assembled, at start-up, from its environment: configuration (checked
+ * now), one AWS client of each kind, the domain services and the {@link Api}. A Lambda container,
+ * {@code thebacknd serve} and {@code thebacknd --local} all start here.
+ */
+public final class App {
+
+  private final Config config;
+  private final Supplier<LaunchSettings> launchSettings;
+  private final Api api;
+
+  private App(Config config, AwsClients aws) {
+    this.config = config;
+    // Only create needs these; a list function has no image to launch and checks no closure.
+    this.launchSettings = Lazy.of(() -> LaunchSettings.from(config));
+    Supplier<ClosureCheck> closureCheck =
+        Lazy.of(() -> ClosureCheck.forCache(config.cacheLocation(), config.trustedKeys(), aws));
+    VmService vms =
+        new VmService(
+            config,
+            launchSettings,
+            new Fleet(aws.ec2(), config.defaultTtl()),
+            new KillCodes(Secrets.from(config, aws)),
+            closureCheck,
+            Clock.systemUTC());
+    this.api = new Api(vms);
+  }
+
+  /** Reads and checks the configuration; a mistake is a one-line ConfigException. */
+  public static App fromEnvironment(Map<String, String> env) {
+    return new App(Config.fromEnvironment(env), AwsClients.fromEnvironment(env));
+  }
+
+  public Api api() {
+    return api;
+  }
+
+  /** Fails now, not at the first request, when the endpoint lacks settings it needs. */
+  public void requireReadyFor(Endpoint endpoint) {
+    if (endpoint == Endpoint.CREATE) {
+      launchSettings.get();
+      if (!config.verifyCache()) {
+        Log.warn("THEBACKND_VERIFY_CACHE=false: VMs will be launched without checking their closure is in the cache and signed");
+      }
+    }
+  }
+}
