@@ -1,14 +1,20 @@
-# services.thebacknd-agent: runs the thebacknd VM agent (agent/thebacknd-agent, DESIGN §5) on an
-# EC2 instance launched by thebacknd's `create`:
+# services.thebacknd-agent: runs the thebacknd VM agent (agent/thebacknd-agent, DESIGN §5, §9)
+# on an EC2 instance launched by thebacknd's `create`:
 #
-#   thebacknd-deadline.service  at boot, schedules `thebacknd-agent destroy-self` at the VM's
-#                               expires_at as a transient timer (thebacknd-expire.timer)
-#   thebacknd-agent.service     once the system is up, `thebacknd-agent boot`: fetch, verify and
-#                               switch to the requested toplevel (or run the program), reporting
-#                               each phase
+#   thebacknd-deadline.service    at boot, arms a transient timer (thebacknd-expire-EPOCH.timer)
+#                                 for the VM's deadline (`thebacknd-agent deadline`: its
+#                                 thebacknd:expires-at tag, else the user-data's expires_at);
+#                                 when it fires, `thebacknd-agent destroy-self` destroys the VM,
+#                                 or, when the deadline was extended, prints the new one and the
+#                                 timer is armed again for it
+#   thebacknd-agent.service       once the system is up, `thebacknd-agent boot`: fetch, verify and
+#                                 switch to the requested toplevel (or run the program), reporting
+#                                 each phase
+#   thebacknd-spot-watch.service  on a spot instance, `thebacknd-agent watch-spot`: reports
+#                                 `interrupted` when an interruption notice arrives
 #
-# Both must survive the switch they cause, including one to a toplevel that does not contain
-# this module at all; the comments below say how.
+# All must survive the switch the agent causes, including one to a toplevel that does not
+# contain this module at all; the comments below say how.
 {
   config,
   lib,
@@ -60,36 +66,101 @@ let
   # Only set for local try-outs (qemu.nix); on EC2 the agent's default is the real IMDS.
   imdsEnvironment = lib.optionalAttrs (cfg.imdsUrl != null) { THEBACKND_IMDS_URL = cfg.imdsUrl; };
 
-  scheduleDeadline = pkgs.writeShellApplication {
-    name = "thebacknd-schedule-deadline";
+  # What the three units share. They start with the system once the network is up, and the
+  # switch the agent makes (to any toplevel, with or without this module) never restarts or
+  # stops them:
+  # - restartIfChanged = false: a new toplevel that also has the unit, changed, leaves it be;
+  # - X-StopOnRemoval = false: a new toplevel without it does not stop it (thebacknd-agent would
+  #   be stopped mid-switch); switch-to-configuration reads this key of the old unit.
+  # RemainAfterExit keeps each "active" once its process is done, so a later switch that starts
+  # multi-user.target again does not start it again: `boot` would undo a switch made by hand,
+  # the spot watcher would report the same notice twice.
+  unitSurvivingSwitches = {
+    wantedBy = [ "multi-user.target" ];
+    wants = [ "network-online.target" ];
+    after = [ "network-online.target" ];
+    environment = imdsEnvironment;
+    restartIfChanged = false;
+    unitConfig.X-StopOnRemoval = false;
+    serviceConfig = {
+      RemainAfterExit = true;
+      # Phases, Nix's progress and a program's output on the serial console (EC2: "Get system
+      # log"), as well as in the journal.
+      StandardOutput = "journal+console";
+      StandardError = "journal+console";
+    };
+  };
+
+  # The decision (which deadline, whether it has passed) is the agent's, where the tests run it;
+  # this script only turns it into a timer. Two modes:
+  #   schedule  at boot: arm the timer for `thebacknd-agent deadline`
+  #   expire    the timer's own service: `thebacknd-agent destroy-self`; when that prints a
+  #             deadline instead of destroying the VM (it was extended), arm the timer again
+  deadlineScript = pkgs.writeShellApplication {
+    name = "thebacknd-deadline";
     runtimeInputs = [
       cfg.package
       pkgs.coreutils
-      pkgs.jq
       config.systemd.package
     ];
     text = ''
-      expires_at=$(thebacknd-agent status --json | jq -r .expires_at)
-      deadline=$(date -u -d "$expires_at" +%s)
+      # This script's own store path: the timer runs it again, after any switch.
+      self=$(readlink -f "$0")
 
-      # The timer's service runs the agent from the base image's store path; keep that path
-      # alive even after a switch to a toplevel that does not refer to it.
-      ln -sfn ${cfg.package} /nix/var/nix/gcroots/thebacknd-agent
+      # arm DEADLINE: one transient timer, thebacknd-expire-EPOCH, running "$self expire" then.
+      arm() {
+        local deadline=$1 epoch now unit
+        epoch=$(date -u -d "$deadline" +%s)
+        now=$(date -u +%s)
+        unit=thebacknd-expire-$epoch
+        # Armed and waiting already (the script ran twice): leave it. A different deadline
+        # replaces the old timer. The name changes with the deadline, so arming from inside the
+        # service of the timer that just fired never collides with that still-running service.
+        if [[ $(systemctl show --property SubState --value "$unit.timer" 2>/dev/null) == waiting ]]; then
+          echo "thebacknd: this VM's deadline is $deadline; its timer is already set"
+          return
+        fi
+        systemctl stop 'thebacknd-expire-*.timer' 2>/dev/null || true
+        if (( epoch > now + 2 )); then
+          when=(--on-calendar "$(date -u -d "@$epoch" '+%Y-%m-%d %H:%M:%S UTC')")
+        else
+          # Passed already (a late boot), or too close to give as a calendar time, which systemd
+          # never fires once it lies in the past: just after it, counted from now. Never before
+          # it, or destroy-self would find it still ahead and this timer's name taken.
+          when=(--on-active "$(( (epoch > now ? epoch - now : 0) + 1 ))s")
+        fi
+        # A transient unit (/run/systemd/transient), not one in /etc/systemd/system:
+        # switch-to-configuration only stops units whose file is in the old /etc/systemd/system
+        # and missing from the new one, so this timer outlives a switch to any toplevel.
+        # --collect: unloaded once done, even after a failure, so no stale unit keeps a name.
+        systemd-run --unit "$unit" --collect --description "thebacknd: destroy this VM at its deadline" \
+          --timer-property AccuracySec=1s "''${when[@]}" \
+          --property StandardOutput=journal+console --property StandardError=journal+console \
+          ${lib.concatMapStringsSep " " (n: "--setenv ${n}=${lib.escapeShellArg imdsEnvironment.${n}}") (lib.attrNames imdsEnvironment)} \
+          "$self" expire
+        echo "thebacknd: this VM destroys itself at $deadline"
+      }
 
-      if (( deadline > $(date -u +%s) )); then
-        when=(--on-calendar "$(date -u -d "@$deadline" '+%Y-%m-%d %H:%M:%S UTC')")
-      else
-        when=(--on-active 1s) # already past its deadline (a late boot): go now
-      fi
-      systemctl stop thebacknd-expire.timer 2>/dev/null || true
-      # A transient unit (/run/systemd/transient), not one in /etc/systemd/system:
-      # switch-to-configuration only stops units whose file is in the old /etc/systemd/system
-      # and missing from the new one, so this timer outlives a switch to any toplevel.
-      systemd-run --unit thebacknd-expire --description "thebacknd: destroy this VM at its deadline" \
-        --timer-property AccuracySec=1s "''${when[@]}" \
-        ${lib.concatMapStringsSep " " (n: "--setenv ${n}=${lib.escapeShellArg imdsEnvironment.${n}}") (lib.attrNames imdsEnvironment)} \
-        ${agent} destroy-self
-      echo "thebacknd: this VM destroys itself at $expires_at"
+      case ''${1:-} in
+        schedule)
+          # The timer runs this script (and through it the agent) from the base image's store
+          # path; keep that alive even after a switch to a toplevel that does not refer to it.
+          ln -sfn "$self" /nix/var/nix/gcroots/thebacknd-deadline
+          arm "$(thebacknd-agent deadline)"
+          ;;
+        expire)
+          # destroy-self prints a deadline only when it destroyed nothing because that deadline
+          # is still ahead; after destroying (or powering off) it prints nothing.
+          next=$(thebacknd-agent destroy-self)
+          if [[ -n $next ]]; then
+            arm "$next"
+          fi
+          ;;
+        *)
+          echo "usage: thebacknd-deadline schedule|expire" >&2
+          exit 2
+          ;;
+      esac
     '';
   };
 in
@@ -159,63 +230,56 @@ in
 
     environment.systemPackages = [ cfg.package ];
 
-    systemd.services.thebacknd-deadline = {
-      description = "thebacknd: schedule this VM's self-destruction at its deadline";
-      wantedBy = [ "multi-user.target" ];
-      wants = [ "network-online.target" ];
-      after = [ "network-online.target" ];
-      environment = imdsEnvironment;
-      # Never restarted or stopped by a switch (see thebacknd-agent below).
-      restartIfChanged = false;
-      unitConfig.X-StopOnRemoval = false;
-      serviceConfig = {
-        Type = "oneshot";
-        RemainAfterExit = true;
-        ExecStart = lib.getExe scheduleDeadline;
-        StandardOutput = "journal+console";
-      };
-    };
+    systemd.services.thebacknd-deadline = lib.mkMerge [
+      unitSurvivingSwitches
+      {
+        description = "thebacknd: schedule this VM's self-destruction at its deadline";
+        serviceConfig = {
+          Type = "oneshot";
+          ExecStart = "${lib.getExe deadlineScript} schedule";
+        };
+      }
+    ];
 
-    systemd.services.thebacknd-agent = {
-      description = "thebacknd: fetch and switch to this VM's toplevel, or run its program";
-      wantedBy = [ "multi-user.target" ];
-      wants = [ "network-online.target" ];
-      # Ordered AFTER multi-user.target, not before it (the default for a unit a target wants).
-      # switch-to-configuration starts the new system's units by (re)starting the targets that
-      # are active (nixos/doc/manual/development/unit-handling.section.md). In the proof of
-      # concept the switching unit ran before multi-user.target was reached, so the target was
-      # still waiting for it, was not active, and services new in the toplevel (nginx) never
-      # started. Here multi-user.target is active when the switch runs, so they do. Being wanted
-      # by a target it is ordered after keeps this unit in the boot transaction without the
-      # target waiting on it (systemd adds no implicit Before= when that would make a loop).
-      # nixpkgs' own amazon-init.nix does the same for `nixos-rebuild switch` at boot.
-      after = [
-        "multi-user.target"
-        "network-online.target"
-        "thebacknd-deadline.service"
-      ];
-      environment = {
+    systemd.services.thebacknd-agent = lib.mkMerge [
+      unitSurvivingSwitches
+      {
+        description = "thebacknd: fetch and switch to this VM's toplevel, or run its program";
+        # Ordered AFTER multi-user.target, not before it (the default for a unit a target wants).
+        # switch-to-configuration starts the new system's units by (re)starting the targets that
+        # are active (nixos/doc/manual/development/unit-handling.section.md). In the proof of
+        # concept the switching unit ran before multi-user.target was reached, so the target was
+        # still waiting for it, was not active, and services new in the toplevel (nginx) never
+        # started. Here multi-user.target is active when the switch runs, so they do. Being wanted
+        # by a target it is ordered after keeps this unit in the boot transaction without the
+        # target waiting on it (systemd adds no implicit Before= when that would make a loop).
+        # nixpkgs' own amazon-init.nix does the same for `nixos-rebuild switch` at boot.
+        after = [
+          "multi-user.target"
+          "thebacknd-deadline.service"
+        ];
         # Nix keeps its download cache under $HOME; systemd sets none for a root service.
-        HOME = "/root";
-      } // imdsEnvironment;
-      # The switch this unit performs must never stop or restart the unit itself:
-      # - restartIfChanged = false: a new toplevel that also has this unit (changed) leaves it be;
-      # - X-StopOnRemoval = false: a new toplevel without this unit does not stop it mid-switch.
-      restartIfChanged = false;
-      unitConfig.X-StopOnRemoval = false;
-      serviceConfig = {
-        Type = "oneshot";
-        # Stays "active" once done, so a later switch (re)starting multi-user.target does not
-        # run `boot` again and undo a switch the user made by hand.
-        RemainAfterExit = true;
-        ExecStart = bootCommand;
-        # Phases, Nix's progress and a program's output on the serial console
-        # (EC2: "Get system log"), as well as in the journal.
-        StandardOutput = "journal+console";
-        StandardError = "journal+console";
-        # Fetching a large closure can take long; the deadline timer bounds the VM anyway.
-        TimeoutStartSec = "infinity";
-      };
-    };
+        environment.HOME = "/root";
+        serviceConfig = {
+          Type = "oneshot";
+          ExecStart = bootCommand;
+          # Fetching a large closure can take long; the deadline timer bounds the VM anyway.
+          TimeoutStartSec = "infinity";
+        };
+      }
+    ];
+
+    systemd.services.thebacknd-spot-watch = lib.mkMerge [
+      unitSurvivingSwitches
+      {
+        description = "thebacknd: report a spot interruption notice";
+        serviceConfig = {
+          # Polls every few seconds until a notice arrives or the deadline passes, then exits;
+          # on an on-demand instance it exits at once.
+          Type = "exec";
+          ExecStart = "${agent} watch-spot";
+        };
+      }
+    ];
   };
 }

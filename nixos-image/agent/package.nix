@@ -14,13 +14,13 @@
 writeShellApplication {
   name = "thebacknd-agent";
   runtimeInputs = [
-    coreutils # date, readlink, tr, cut, tail, touch
+    coreutils # date, readlink, tr, cut, tail, tee, mktemp, rm
     curl
     gnugrep
     gnused
     jq
     nix # nix-store, nix-env: pass the system's Nix (config.nix.package) so it matches the daemon
-    systemd # systemctl poweroff
+    systemd # systemctl poweroff; journalctl for a failed unit's last lines
   ];
   text = builtins.readFile ./thebacknd-agent;
   meta = {

@@ -4,7 +4,11 @@
   aws.py image-id                      an AMI moto knows, for THEBACKND_IMAGE_ID
   aws.py upload-cache DIR BUCKET       create BUCKET and upload a `nix copy --to file://DIR` cache
   aws.py user-data INSTANCE_ID         the user-data `create` launched the instance with
-  aws.py instance INSTANCE_ID          {"state": …, "tags": {…}} of one instance, as JSON
+  aws.py instance INSTANCE_ID          {"state", "tags": {…}, "metadata_tags"} of one instance, as JSON
+  aws.py tag INSTANCE_ID KEY VALUE     set a tag, as `POST /extend` moves thebacknd:expires-at
+  aws.py untag INSTANCE_ID KEY         delete a tag
+  aws.py metadata-tags INSTANCE_ID enabled|disabled
+                                       allow or refuse the instance's tags in its instance metadata
 
 On EC2 the VM reads the cache with its instance profile; moto does not model instance
 profiles, so upload-cache gives the bucket a policy that lets anyone read its objects, and the
@@ -64,10 +68,31 @@ def instance(instance_id):
     reservations = client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"]
     found = reservations[0]["Instances"][0]
     tags = {t["Key"]: t["Value"] for t in found.get("Tags", [])}
-    print(json.dumps({"state": found["State"]["Name"], "tags": tags}))
+    metadata_tags = found.get("MetadataOptions", {}).get("InstanceMetadataTags")
+    print(json.dumps({"state": found["State"]["Name"], "tags": tags, "metadata_tags": metadata_tags}))
 
 
-COMMANDS = {"image-id": image_id, "upload-cache": upload_cache, "user-data": user_data, "instance": instance}
+def tag(instance_id, key, value):
+    client("ec2").create_tags(Resources=[instance_id], Tags=[{"Key": key, "Value": value}])
+
+
+def untag(instance_id, key):
+    client("ec2").delete_tags(Resources=[instance_id], Tags=[{"Key": key}])
+
+
+def metadata_tags(instance_id, state):
+    client("ec2").modify_instance_metadata_options(InstanceId=instance_id, InstanceMetadataTags=state)
+
+
+COMMANDS = {
+    "image-id": image_id,
+    "upload-cache": upload_cache,
+    "user-data": user_data,
+    "instance": instance,
+    "tag": tag,
+    "untag": untag,
+    "metadata-tags": metadata_tags,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -9,12 +9,20 @@ HttpTokens=required (as `create` launches VMs):
                                    (X-Forwarded-For), as EC2 does
   GET /latest/user-data            the file ROOT/user-data
   GET /latest/meta-data/PATH       the file ROOT/meta-data/PATH (a directory lists its entries)
+  GET /latest/meta-data/tags/instance[/KEY]
+                                   with --ec2-endpoint: the tags EC2 (moto) holds for the
+                                   instance named in ROOT/meta-data/instance-id, read at each
+                                   request, and 404 unless that instance was launched with
+                                   instance metadata tags enabled, as on EC2; without it, files
 
 Every GET needs a valid, unexpired X-aws-ec2-metadata-token header: 401 and an empty body
 otherwise. Files are read on each request, so a test swaps the VM it plays by rewriting them.
+A test can make a document fail: when ROOT/status/DOC exists (DOC as under ROOT: user-data,
+meta-data/...), the stub answers the HTTP status that file holds instead.
 
-usage: imds-stub.py --root DIR [--port N]
+usage: imds-stub.py --root DIR [--port N] [--ec2-endpoint URL]
 Prints "imds-stub: serving on http://127.0.0.1:PORT" once listening; binds loopback only.
+With --ec2-endpoint it needs boto3, AWS credentials and a region in its environment.
 """
 
 import argparse
@@ -24,6 +32,7 @@ import secrets
 import sys
 import threading
 import time
+import urllib.parse
 
 MAX_TTL = 21600
 
@@ -33,6 +42,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     tokens = {}
     lock = threading.Lock()
     root = "."
+    ec2 = None
 
     def log_message(self, fmt, *args):
         sys.stderr.write("imds-stub: " + (fmt % args) + "\n")
@@ -69,15 +79,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if not self.token_valid():
             return self.answer(401)
-        if self.path == "/latest/user-data":
+        path = urllib.parse.unquote(self.path)
+        if path == "/latest/user-data":
             relative = "user-data"
-        elif self.path.startswith("/latest/meta-data/"):
-            relative = "meta-data/" + self.path[len("/latest/meta-data/"):]
+        elif path.startswith("/latest/meta-data/"):
+            relative = "meta-data/" + path[len("/latest/meta-data/"):]
         else:
             return self.answer(404)
         parts = [p for p in relative.split("/") if p]
         if any(p in (".", "..") for p in parts):
             return self.answer(404)
+        forced = self.forced_status(parts)
+        if forced:
+            return self.answer(forced)
+        if self.ec2 is not None and parts[:3] == ["meta-data", "tags", "instance"] and len(parts) <= 4:
+            return self.answer_tag(parts[3] if len(parts) == 4 else None)
         target = os.path.join(self.root, *parts)
         if os.path.isdir(target):
             entries = sorted(e + ("/" if os.path.isdir(os.path.join(target, e)) else "") for e in os.listdir(target))
@@ -88,6 +104,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             return self.answer(404)
         self.answer(200, body)
+
+    def forced_status(self, parts):
+        try:
+            with open(os.path.join(self.root, "status", *parts)) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def answer_tag(self, key):
+        """The instance's tags as EC2 serves them: keys one per line, or one key's value."""
+        try:
+            with open(os.path.join(self.root, "meta-data", "instance-id")) as f:
+                instance_id = f.read().strip()
+            found = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+        except Exception as e:  # moto unreachable or no such instance: the service fails
+            self.log_message("reading tags from EC2 failed: %s", e)
+            return self.answer(500)
+        if found.get("MetadataOptions", {}).get("InstanceMetadataTags") != "enabled":
+            return self.answer(404)
+        tags = {t["Key"]: t["Value"] for t in found.get("Tags", [])}
+        if key is None:
+            return self.answer(200, "\n".join(sorted(tags)).encode())
+        if key not in tags:
+            return self.answer(404)
+        self.answer(200, tags[key].encode())
 
     def do_POST(self):
         self.answer(405)
@@ -100,8 +141,13 @@ def main():
     parser = argparse.ArgumentParser(description="Loopback IMDSv2 stub for thebacknd-agent tests.")
     parser.add_argument("--root", required=True, help="directory holding user-data and meta-data/")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--ec2-endpoint", help="EC2 endpoint (a loopback moto) to read instance tags from")
     args = parser.parse_args()
     Handler.root = os.path.abspath(args.root)
+    if args.ec2_endpoint:
+        import boto3  # only here: the stub runs without boto3 otherwise (qemu.nix try-outs)
+
+        Handler.ec2 = boto3.client("ec2", endpoint_url=args.ec2_endpoint)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print(f"imds-stub: serving on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # The simulated-VM lab shared by nixos-image/tests/run and dev/demo, all on loopback:
 #   moto (EC2 and S3), a signed Nix binary cache in a moto bucket, `thebacknd serve`, a loopback
-#   IMDSv2 stub serving the user-data `create` launched an instance with, and the real agent
-#   (nixos-image/agent/thebacknd-agent) playing that instance.
+#   IMDSv2 stub serving the user-data `create` launched an instance with and that instance's
+#   tags as moto holds them, and the real agent (nixos-image/agent/thebacknd-agent) playing it.
 # The agent differs from a real VM only by THEBACKND_IMDS_URL, THEBACKND_SYSTEM_PROFILE (a profile
 # in the lab) and THEBACKND_POWEROFF (`touch VMDIR/powered-off`): this machine is never powered off.
 # Source dev/lib/common.sh and dev/lib/moto.sh first.
@@ -22,6 +22,9 @@ lab_public_key=""
 lab_toplevel=""
 lab_motd=""
 lab_hello=""
+lab_base=""
+lab_broken=""
+lab_agent_stub=""
 
 # lab_init: a fresh directory for everything the lab writes; Nix's download cache goes there too.
 lab_init() {
@@ -50,17 +53,22 @@ lab_wait_for_line() {
   die "no line /$regex/ in $file after ${seconds}s"
 }
 
-# lab_build LABEL: builds the fixtures (a toplevel, the file it refers to, a program) offline.
+# lab_build LABEL: builds the fixtures offline (fixtures.nix): a toplevel, the file it refers to,
+# a program, the system a VM booted with, a toplevel whose switch fails, the agent stand-in.
 lab_build() {
   local -a built
   # The builders use the host's /bin/sh and coreutils: no sandbox (root may turn it off).
   mapfile -t built < <(nix-build "$repo_root/nixos-image/tests/fixtures.nix" --no-out-link --option sandbox false \
-    --argstr stateDir "$lab_dir" --argstr label "$1" -A toplevel -A motd -A hello 2>"$lab_dir/nix-build.log") \
+    --argstr stateDir "$lab_dir" --argstr label "$1" \
+    -A toplevel -A motd -A hello -A base -A broken -A agent 2>"$lab_dir/nix-build.log") \
     || true
-  ((${#built[@]} == 3)) || { cat "$lab_dir/nix-build.log" >&2; die "building the fixtures failed"; }
+  ((${#built[@]} == 6)) || { cat "$lab_dir/nix-build.log" >&2; die "building the fixtures failed"; }
   lab_toplevel=${built[0]}
   lab_motd=${built[1]}
   lab_hello=${built[2]}
+  lab_base=${built[3]}
+  lab_broken=${built[4]}
+  lab_agent_stub=${built[5]}
 }
 
 # lab_push PATH...: a fresh signing key, signs the closures, `nix copy`s them into a file:// cache
@@ -93,8 +101,13 @@ lab_forget() {
 # lab_serve: `thebacknd serve` (the real jar) on a free loopback port, configured for the lab;
 # exports THEBACKND_API_URL so `lab_cli` talks to it.
 lab_serve() {
-  local port image secret
-  if [[ ! -f "$repo_root/functions/target/thebacknd-functions.jar" ]]; then
+  local port image secret jar="$repo_root/functions/target/thebacknd-functions.jar"
+  # The launcher builds a missing jar; one older than the sources would test yesterday's code.
+  if [[ -f $jar && -n $(find "$repo_root/functions/src/main" "$repo_root/functions/pom.xml" -newer "$jar" -print -quit) ]]; then
+    log "the functions changed since $jar was built; rebuilding it"
+    mvn -B -q -ntp -f "$repo_root/pom.xml" -pl functions -DskipTests package >&2 || die "building $jar failed"
+  fi
+  if [[ ! -f $jar ]]; then
     lab_cli --help >/dev/null # the launcher builds the jar on first use
   fi
   port=$(free_port)
@@ -110,22 +123,26 @@ lab_serve() {
   export THEBACKND_API_URL=$lab_api_url
 }
 
-# lab_imds_start: the loopback IMDSv2 stub, serving $lab_dir/imds.
+# lab_imds_start: the loopback IMDSv2 stub, serving $lab_dir/imds, and instance tags from moto.
 lab_imds_start() {
   local line
-  python3 "$repo_root/nixos-image/tests/imds-stub.py" --root "$lab_dir/imds" >"$lab_dir/imds.log" 2>&1 &
+  "$lab_python" "$repo_root/nixos-image/tests/imds-stub.py" --root "$lab_dir/imds" \
+    --ec2-endpoint "$AWS_ENDPOINT_URL" >"$lab_dir/imds.log" 2>&1 &
   lab_imds_pid=$!
   line=$(lab_wait_for_line "$lab_dir/imds.log" '^imds-stub: serving on ' 20 "$lab_imds_pid")
   lab_imds_url=${line#imds-stub: serving on }
 }
 
 # lab_play INSTANCE_ID [JQ_FILTER]: the stub now serves what EC2 would to that instance: the
-# user-data `create` launched it with (optionally rewritten by JQ_FILTER, to play a tampered VM).
+# user-data `create` launched it with (optionally rewritten by JQ_FILTER, to play a tampered VM),
+# its tags (read from moto by the stub), on-demand, no spot notice, no forced errors.
 lab_play() {
   local user_data
   user_data=$(lab_aws user-data "$1")
   jq -c "${2:-.}" <<<"$user_data" >"$lab_dir/imds/user-data"
   printf '%s' "$1" >"$lab_dir/imds/meta-data/instance-id"
+  printf 'on-demand' >"$lab_dir/imds/meta-data/instance-life-cycle"
+  rm -rf "$lab_dir/imds/meta-data/spot" "$lab_dir/imds/status"
 }
 
 # lab_agent VMDIR ARGS...: the real agent against the lab. Its system profile lives in VMDIR and
@@ -153,10 +170,11 @@ lab_stop() {
   lab_imds_pid=""
   moto_stop
   if [[ -n $lab_dir && -d $lab_dir ]]; then
-    rm -rf "$lab_dir/vms" # the lab's profiles are the only GC roots of what it fetched
+    # The lab's profiles are the only GC roots of what it fetched; the VMs' logs stay for a look.
+    rm -rf "$lab_dir"/vms/*/profiles
     local -a paths=()
     local path
-    for path in "$lab_toplevel" "$lab_motd" "$lab_hello"; do
+    for path in "$lab_toplevel" "$lab_motd" "$lab_hello" "$lab_base" "$lab_broken" "$lab_agent_stub"; do
       [[ -n $path ]] || continue
       paths+=("$path")
       # ... and the derivations that built them, so a run leaves nothing in the store.

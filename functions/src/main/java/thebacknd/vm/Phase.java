@@ -13,7 +13,9 @@ public enum Phase {
   RUNNING,
   FINISHED,
   FAILED,
-  EXPIRING;
+  EXPIRING,
+  /** A spot interruption notice arrived (DESIGN §9 "Capacity"). */
+  INTERRUPTED;
 
   public static Optional<Phase> parse(String text) {
     return Arrays.stream(values()).filter(p -> p.wire().equals(text)).findFirst();

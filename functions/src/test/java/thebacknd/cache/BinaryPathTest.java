@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import thebacknd.cache.StorePathTest.PathRow;
 
 class BinaryPathTest {
 
@@ -72,5 +75,21 @@ class BinaryPathTest {
     assertThrows(IllegalArgumentException.class, () -> new BinaryPath(store, "/bin/x"));
     assertThrows(IllegalArgumentException.class, () -> new BinaryPath(store, null));
     assertThrows(IllegalArgumentException.class, () -> new BinaryPath(null, "bin/x"));
+  }
+
+  static Stream<PathRow> binaryRows() {
+    return StorePathTest.sharedTable("binary");
+  }
+
+  /** testdata/store-paths.tsv: the agent checks the same rows with its own code (nixos-image/tests/run). */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("binaryRows")
+  void agreesWithTheTableTheAgentIsTestedWith(PathRow row) {
+    if (row.valid()) {
+      assertEquals(row.path(), BinaryPath.parse(row.path()).toString());
+    } else {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BinaryPath.parse(row.path()));
+      assertTrue(e.getMessage().contains(row.reason()), e.getMessage());
+    }
   }
 }

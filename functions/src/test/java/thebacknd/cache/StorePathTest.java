@@ -5,8 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class StorePathTest {
@@ -116,6 +125,77 @@ class StorePathTest {
   void equalityIsByValue() {
     assertEquals(StorePath.parse("/nix/store/" + HASH + "-a"), new StorePath(HASH, "a"));
     assertNotEquals(StorePath.parse("/nix/store/" + HASH + "-a"), new StorePath(HASH, "b"));
+  }
+
+  static Stream<PathRow> storeRows() {
+    return sharedTable("store");
+  }
+
+  /** The agent checks the same rows with its own code (nixos-image/tests/run). */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("storeRows")
+  void agreesWithTheTableTheAgentIsTestedWith(PathRow row) {
+    if (row.valid()) {
+      assertEquals(row.path(), StorePath.parse(row.path()).toString());
+    } else {
+      assertRejected(row.path(), row.reason());
+    }
+  }
+
+  /**
+   * A row of {@code testdata/store-paths.tsv}: the store-path and binary-path rules as one table
+   * that these tests and the VM agent's tests both read, so the two implementations cannot drift.
+   */
+  record PathRow(int line, String kind, boolean valid, String path, String reason) {
+    @Override
+    public String toString() {
+      String shown = path.length() <= 72 ? path : path.substring(0, 60) + "…(" + path.length() + " chars)";
+      return "line " + line + ": " + (valid ? "valid" : "invalid") + " [" + shown + "]";
+    }
+  }
+
+  /** The rows of one kind ({@code store} or {@code binary}); a malformed row fails the test. */
+  static Stream<PathRow> sharedTable(String kind) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(sharedTableFile(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<PathRow> rows = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String[] columns = line.split("\t", -1);
+      boolean shaped = columns.length == 3 || columns.length == 4;
+      String verdict = shaped ? columns[1] : "";
+      boolean valid = verdict.equals("valid");
+      boolean reasonGiven = columns.length == 4 && !columns[3].isEmpty();
+      if (!shaped
+          || !(columns[0].equals("store") || columns[0].equals("binary"))
+          || !(valid || verdict.equals("invalid"))
+          || columns[2].isEmpty()
+          || valid == reasonGiven) {
+        throw new IllegalStateException("store-paths.tsv line " + (i + 1) + " is not KIND, VERDICT, PATH[, REASON]: " + line);
+      }
+      if (columns[0].equals(kind)) {
+        rows.add(new PathRow(i + 1, kind, valid, columns[2], reasonGiven ? columns[3] : null));
+      }
+    }
+    return rows.stream();
+  }
+
+  /** testdata/ at the repository root, found from wherever Maven runs the tests. */
+  private static Path sharedTableFile() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("testdata/store-paths.tsv");
+      if (Files.isRegularFile(candidate)) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException("testdata/store-paths.tsv not found above " + Path.of("").toAbsolutePath());
   }
 
   private static void assertRejected(String path, String messagePart) {
