@@ -1,43 +1,16 @@
 {
-  description = "thebacknd base image: NixOS with the thebacknd VM agent";
+  description = "thebacknd: the NixOS module a toplevel imports, the VM agent, the AMI and a QEMU try-out";
 
-  # flake.lock is not committed: it is written on the first `nix build` (which needs the
-  # network to fetch nixpkgs). Commit it then to pin nixpkgs for every later build.
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
+  # NixOS 26.05, pinned to one commit in flake.lock (committed). `nix flake update` moves the pin
+  # to the branch's newest commit; docs/toplevels.md says how to move to the next release.
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
 
+  # The outputs are written once in outputs.nix; default.nix gives the same without flakes.
   outputs =
-    { self, nixpkgs }:
-    let
-      system = "x86_64-linux";
-      pkgs = nixpkgs.legacyPackages.${system};
-    in
-    {
-      # services.thebacknd-agent, to import into any NixOS configuration (for example a
-      # toplevel that should keep the agent, and so its deadline timer, across reboots).
-      nixosModules.default = ./module.nix;
-      # The agent, SSH by key, no passwords, serial console, signed-only Nix.
-      nixosModules.base = ./base.nix;
-
-      nixosConfigurations = {
-        # The AMI.
-        amazon = nixpkgs.lib.nixosSystem {
-          inherit system;
-          modules = [ ./amazon.nix ];
-        };
-        # The same base on QEMU, for local try-outs.
-        qemu = nixpkgs.lib.nixosSystem {
-          inherit system;
-          modules = [ ./qemu.nix ];
-        };
-      };
-
-      packages.${system} = {
-        agent = pkgs.callPackage ./agent/package.nix { };
-        # A VHD for `aws ec2 import-snapshot`, then `register-image` (infra/import-image).
-        amazon-image = self.nixosConfigurations.amazon.config.system.build.amazonImage;
-        # ./result/bin/run-thebacknd-vm
-        qemu-vm = self.nixosConfigurations.qemu.config.system.build.vm;
-        default = self.packages.${system}.amazon-image;
-      };
+    { nixpkgs, ... }:
+    import ./outputs.nix {
+      inherit (nixpkgs) lib;
+      inherit (nixpkgs.lib) nixosSystem;
+      pkgsFor = system: nixpkgs.legacyPackages.${system};
     };
 }

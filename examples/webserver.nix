@@ -1,0 +1,48 @@
+# A web server: nginx serving one page on port 80. nginx is not in the base image; the agent's
+# switch to this toplevel starts it, like any service a toplevel adds (docs/toplevels.md).
+#
+# From the repository root, once the stack is deployed (README "Deploy to an AWS account") with
+# a security group that lets you reach port 80 (docs/toplevels.md, "Reaching the VM"):
+#
+#   toplevel-scripts/thebacknd run -A webserver examples/webserver.nix --wait
+#   toplevel-scripts/thebacknd list                 # the VM's PUBLIC IP
+#   curl http://PUBLIC-IP/
+#
+# On Graviton (an AMI built for aarch64-linux, an aarch64 builder for this toplevel):
+#
+#   toplevel-scripts/thebacknd run -A webserver-aarch64 examples/webserver.nix --type t4g.micro --wait
+let
+  thebacknd = import ../nixos-image { };
+
+  webserver =
+    { pkgs, ... }:
+    let
+      page = pkgs.writeTextDir "index.html" ''
+        <!doctype html>
+        <title>thebacknd</title>
+        <h1>Hello from a thebacknd VM</h1>
+        <p>nginx is not in the base image: the switch to this toplevel started it.</p>
+      '';
+    in
+    {
+      # Names the toplevel: /nix/store/…-nixos-system-webserver-…; the host keeps EC2's name.
+      system.name = "webserver";
+
+      services.nginx = {
+        enable = true;
+        virtualHosts.default = {
+          default = true;
+          root = "${page}";
+        };
+      };
+
+      networking.firewall.allowedTCPPorts = [ 80 ];
+    };
+in
+{
+  webserver = thebacknd.lib.toplevel { modules = [ webserver ]; };
+  webserver-aarch64 = thebacknd.lib.toplevel {
+    system = "aarch64-linux";
+    modules = [ webserver ];
+  };
+}
