@@ -101,7 +101,8 @@ public sealed interface CacheLocation {
     String text = endpoint.contains("://") ? endpoint : scheme + "://" + endpoint;
     try {
       URI uri = new URI(text);
-      if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+      // "//host:port/" has a host and no scheme.
+      if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
         throw new URISyntaxException(text, "not an http(s) URL");
       }
       return uri;
