@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -28,8 +29,10 @@ import thebacknd.cache.ClosureReport.PathProblem;
  * reads at a time. A narinfo must parse, be for the path asked, and carry a valid signature by a
  * trusted key; only then are its references followed (an unsigned narinfo's references are not
  * evidence of anything). Every missing, unsigned or malformed path is collected in the report,
- * not just the first. A cache that cannot be read at all (403, network) is not the developer's
- * closure's fault: that ends the check with a 502 {@code cache_unreachable} {@link Failure}.
+ * not just the first; so is the agent's package when a trusted narinfo is for it (DESIGN §10: the
+ * check reads every narinfo anyway). A cache that cannot be read at all (403, network) is not the
+ * developer's closure's fault: that ends the check with a 502 {@code cache_unreachable} {@link
+ * Failure}.
  */
 public final class ClosureCheck {
 
@@ -75,6 +78,7 @@ public final class ClosureCheck {
       CompletionService<Outcome> inspected = new ExecutorCompletionService<>(pool);
       Set<StorePath> seen = new HashSet<>();
       List<PathProblem> problems = new ArrayList<>();
+      Set<StorePath> agents = new TreeSet<>(Comparator.comparing(StorePath::toString));
       seen.add(root);
       inspected.submit(() -> inspect(root));
       int pending = 1;
@@ -86,7 +90,11 @@ public final class ClosureCheck {
           problems.add(problem.problem());
           continue;
         }
-        for (StorePath reference : ((Trusted) outcome).info().references()) {
+        NarInfo info = ((Trusted) outcome).info();
+        if (ClosureReport.isAgent(info.storePath())) {
+          agents.add(info.storePath());
+        }
+        for (StorePath reference : info.references()) {
           if (seen.add(reference)) {
             if (seen.size() > MAX_PATHS) {
               throw new Failure(
@@ -100,7 +108,7 @@ public final class ClosureCheck {
         }
       }
       problems.sort(rootFirstThenByPath(root));
-      return new ClosureReport(root, seen.size(), problems);
+      return new ClosureReport(root, seen.size(), problems, agents.stream().findFirst());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw BinaryCache.unreachable("Interrupted while checking the closure of " + root + ".");

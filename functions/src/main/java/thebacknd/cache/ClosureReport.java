@@ -1,19 +1,32 @@
 package thebacknd.cache;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * What a closure check found: how many paths it read, and every path that is missing from the
- * cache, unsigned by a trusted key, or malformed.
+ * What a closure check found: how many paths it read, every path that is missing from the
+ * cache, unsigned by a trusted key, or malformed, and the agent's package when the closure holds
+ * it (DESIGN §10).
+ *
+ * @param agent a path named {@code thebacknd-agent…} whose narinfo is in the cache and signed by a
+ *     trusted key; an unsigned narinfo's references are not evidence, so an agent only such a
+ *     narinfo names is not found
  */
-public record ClosureReport(StorePath root, int pathsChecked, List<PathProblem> problems) {
+public record ClosureReport(StorePath root, int pathsChecked, List<PathProblem> problems, Optional<StorePath> agent) {
 
   /** How many problem paths a summary names before it says "and N more". */
   public static final int NAMED_IN_SUMMARY = 5;
+  /** The name of the agent's package ({@code writeShellApplication { name = "thebacknd-agent"; }}). */
+  public static final String AGENT_NAME = "thebacknd-agent";
 
   public ClosureReport {
     problems = List.copyOf(problems);
+  }
+
+  /** Whether {@code path} is named like the agent's package: {@code thebacknd-agent…}. */
+  public static boolean isAgent(StorePath path) {
+    return path.name().startsWith(AGENT_NAME);
   }
 
   /** One path that failed, and why: {@code missing}, {@code unsigned: …} or {@code malformed: …}. */

@@ -49,7 +49,8 @@ final class CacheCommand implements Runnable {
       name = "verify",
       description = {
         "Check that PATH and its whole closure are in the binary cache (NIX_CACHE) and signed by a",
-        "trusted key (NIX_TRUSTED_KEY), as create does before launching a VM.",
+        "trusted key (NIX_TRUSTED_KEY), as create does before launching a VM, and whether it holds",
+        "the agent's package (thebacknd-agent…), which create requires of a toplevel.",
         "Exit status: 0 complete and trusted, 1 not (or the cache cannot be read), 2 usage or configuration error."
       })
   static final class Verify implements Callable<Integer> {
@@ -85,7 +86,7 @@ final class CacheCommand implements Runnable {
       if (json) {
         out.println(Json.write(new JsonReport(root.toString(), url, check.trustedKeys().names(), report.pathsChecked(),
             report.trusted(), report.problems().stream().map(p -> new JsonProblem(p.path().toString(), p.reason())).toList(),
-            took.toMillis())));
+            report.agent().map(StorePath::toString).orElse(null), took.toMillis())));
       } else {
         printHuman(out, report, url, check.trustedKeys().names(), took);
       }
@@ -94,7 +95,7 @@ final class CacheCommand implements Runnable {
     }
 
     record JsonReport(String root, String cache, List<String> trustedKeys, int pathsChecked, boolean trusted,
-        List<JsonProblem> problems, long millis) {}
+        List<JsonProblem> problems, String agent, long millis) {}
 
     record JsonProblem(String path, String reason) {}
 
@@ -103,6 +104,8 @@ final class CacheCommand implements Runnable {
       out.println("  cache:        " + url);
       out.println("  trusted keys: " + String.join(", ", keyNames));
       out.println("  time:         " + took.toMillis() + " ms");
+      out.println("  agent:        " + report.agent().map(StorePath::toString)
+          .orElse("none (as a toplevel, create refuses it: 422 toplevel_without_agent)"));
       if (report.trusted()) {
         out.println("OK: every path is in the cache and signed by a trusted key.");
         return;

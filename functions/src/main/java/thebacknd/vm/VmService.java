@@ -83,7 +83,7 @@ public final class VmService {
     if (live.size() >= config.maxVms()) {
       throw capReached();
     }
-    request.workload().closureRoot().ifPresent(this::requireTrustedClosure);
+    requireTrustedClosure(request.workload());
     String vmId = UUID.randomUUID().toString();
     // Whole seconds: the deadline is read by people and by the agent's `date`, not by machines alone.
     Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);
@@ -120,14 +120,30 @@ public final class VmService {
         "Too many concurrent creates to settle a unique name after " + MAX_LAUNCH_ROUNDS + " rounds; try again.");
   }
 
-  private void requireTrustedClosure(StorePath root) {
-    if (!config.verifyCache()) {
-      Log.warn("closure of " + root + " NOT checked (THEBACKND_VERIFY_CACHE=false)");
+  /**
+   * The closure check of DESIGN §6 (422 {@code cache_check_failed}), then, for a toplevel, §10:
+   * its closure must hold the agent's package (422 {@code toplevel_without_agent}). Missing or
+   * unsigned paths come first: an unsigned narinfo's references say nothing about the agent.
+   */
+  private void requireTrustedClosure(Workload workload) {
+    Optional<StorePath> root = workload.closureRoot();
+    if (root.isEmpty()) {
       return;
     }
-    ClosureReport report = closureCheck.get().check(root);
+    if (!config.verifyCache()) {
+      Log.warn("closure of " + root.get() + " NOT checked (THEBACKND_VERIFY_CACHE=false)");
+      return;
+    }
+    ClosureReport report = closureCheck.get().check(root.get());
     if (!report.trusted()) {
       throw new Failure(Failure.Kind.CACHE_CHECK_FAILED, "cache_check_failed", report.summary());
+    }
+    if (workload instanceof Workload.Toplevel && report.agent().isEmpty()) {
+      throw new Failure(
+          Failure.Kind.CACHE_CHECK_FAILED,
+          "toplevel_without_agent",
+          "The closure of " + root.get() + " has no " + ClosureReport.AGENT_NAME + " package: import the thebacknd"
+              + " flake's nixosModules.default (see docs/toplevels.md), or the VM loses its deadline at the next reboot.");
     }
   }
 

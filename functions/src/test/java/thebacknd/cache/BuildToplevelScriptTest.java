@@ -66,7 +66,8 @@ class BuildToplevelScriptTest {
     assertTrue(result.stderr().contains("signing the closure"), result.stderr());
 
     ClosureReport report = new ClosureCheck(directory(cache), TrustedKeys.parse(key.publicKey()), 4).check(top);
-    assertEquals(new ClosureReport(top, 4, List.of()), report);
+    StorePath agent = StorePath.parse(Nix.run(work, "nix-build", file.toString(), "-A", "agent", "--no-out-link").lastLine());
+    assertEquals(new ClosureReport(top, 5, List.of(), Optional.of(agent)), report);
     assertTrue(narinfos(cache).allMatch(text -> text.contains("Compression: zstd\n")), "NARs are zstd-compressed");
   }
 
@@ -164,7 +165,7 @@ class BuildToplevelScriptTest {
   private static Stream<String> narinfos(Path dir) {
     try (Stream<Path> files = Files.list(dir)) {
       List<Path> found = files.filter(f -> f.toString().endsWith(".narinfo")).toList();
-      assertEquals(4, found.size());
+      assertEquals(5, found.size(), "the tiny closure: top, middle, config, leaf, agent");
       return found.stream().map(f -> {
         try {
           return Files.readString(f);

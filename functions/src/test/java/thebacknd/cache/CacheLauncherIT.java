@@ -89,7 +89,7 @@ class CacheLauncherIT {
 
     Command.Result trusted = thebacknd("cache", "verify", closure.top().toString());
     assertEquals(0, trusted.exitCode(), trusted.stderr());
-    assertTrue(trusted.stdout().contains("Checked 4 path(s)"), trusted.stdout());
+    assertTrue(trusted.stdout().contains("Checked 5 path(s)"), trusted.stdout());
 
     bucket.deleteNarinfo(closure.leaf());
     Command.Result incomplete = thebacknd("cache", "verify", closure.top().toString());

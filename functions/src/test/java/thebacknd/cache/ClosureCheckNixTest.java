@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class ClosureCheckNixTest {
 
     ClosureReport report = check(transport, bucket, k1.publicKey(), closure.top());
 
-    assertEquals(new ClosureReport(closure.top(), 4, List.of()), report);
+    assertEquals(new ClosureReport(closure.top(), 5, List.of(), closure.agent()), report);
     assertNixAgrees(bucket, k1.publicKey(), closure.top(), report);
   }
 
@@ -109,7 +110,7 @@ class ClosureCheckNixTest {
 
     ClosureReport report = check(transport, bucket, k1.publicKey(), closure.top());
 
-    assertEquals(new ClosureReport(closure.top(), 4, List.of(new PathProblem(closure.leaf(), "missing"))), report);
+    assertEquals(new ClosureReport(closure.top(), 5, List.of(new PathProblem(closure.leaf(), "missing")), closure.agent()), report);
     assertTrue(report.summary().contains(closure.leaf() + " (missing)"), report.summary());
     assertNixAgrees(bucket, k1.publicKey(), closure.top(), report);
   }
@@ -123,7 +124,7 @@ class ClosureCheckNixTest {
 
     ClosureReport report = check(transport, bucket, k1.publicKey(), neverPushed.top());
 
-    assertEquals(new ClosureReport(neverPushed.top(), 1, List.of(new PathProblem(neverPushed.top(), "missing"))), report);
+    assertEquals(new ClosureReport(neverPushed.top(), 1, List.of(new PathProblem(neverPushed.top(), "missing")), Optional.empty()), report);
     assertNixAgrees(bucket, k1.publicKey(), neverPushed.top(), report);
   }
 
@@ -136,7 +137,7 @@ class ClosureCheckNixTest {
 
     ClosureReport report = check(transport, bucket, bothKeys, closure.top());
 
-    assertEquals(new ClosureReport(closure.top(), 4, List.of()), report);
+    assertEquals(new ClosureReport(closure.top(), 5, List.of(), closure.agent()), report);
     assertNixAgrees(bucket, bothKeys, closure.top(), report);
   }
 
@@ -150,7 +151,7 @@ class ClosureCheckNixTest {
 
     ClosureReport report = check(transport, bucket, k1.publicKey(), closure.top());
 
-    assertEquals(new ClosureReport(closure.top(), 4, List.of()), report);
+    assertEquals(new ClosureReport(closure.top(), 5, List.of(), closure.agent()), report);
     assertNixAgrees(bucket, k1.publicKey(), closure.top(), report);
   }
 
@@ -186,6 +187,32 @@ class ClosureCheckNixTest {
 
     assertEquals(1, report.problems().size(), report.summary());
     assertTrue(report.problems().get(0).reason().contains("Content-Encoding xz"), report.summary());
+  }
+
+  @Test
+  void theAgentsPackageIsFoundInTheClosureOrNot() {
+    TinyClosure with = nix.buildTinyClosure();
+    TinyClosure without = nix.buildTinyClosureWithoutAgent();
+    CacheBucket bucket = nix.push(with.top(), "cache", k1);
+    nix.sign(without.top(), k1);
+    bucket.upload(nix.copyToFileCache(without.top()));
+
+    assertEquals("thebacknd-agent", with.agent().orElseThrow().name());
+    assertEquals(with.agent(), check(Transport.HTTP, bucket, k1.publicKey(), with.top()).agent());
+    ClosureReport report = check(Transport.HTTP, bucket, k1.publicKey(), without.top());
+    assertEquals(new ClosureReport(without.top(), 4, List.of(), Optional.empty()), report);
+  }
+
+  @Test
+  void anAgentNamedOnlyByAnUnsignedNarinfoIsNotFound() {
+    TinyClosure closure = nix.buildTinyClosure();
+    CacheBucket bucket = nix.push(closure.top(), "cache", k1);
+    bucket.setNarinfoField(closure.top(), "NarSize", "1");
+
+    ClosureReport report = check(Transport.HTTP, bucket, k1.publicKey(), closure.top());
+
+    assertEquals(Optional.empty(), report.agent());
+    assertEquals(List.of(closure.top()), report.problems().stream().map(PathProblem::path).toList());
   }
 
   @Test

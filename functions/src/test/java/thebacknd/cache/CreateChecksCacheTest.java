@@ -88,6 +88,44 @@ class CreateChecksCacheTest {
   }
 
   @Test
+  void aSignedToplevelWithoutTheAgentIs422AndNothingIsLaunched() {
+    TinyClosure closure = nix.buildTinyClosureWithoutAgent();
+    CacheBucket bucket = nix.push(closure.top(), "cache", key);
+
+    ApiResponse response = api(bucket.httpUrl()).handle(Endpoint.CREATE, body("nix_toplevel", closure.top().toString()));
+
+    assertEquals(422, response.status(), response.bodyText());
+    assertEquals("toplevel_without_agent", response.body().path("error").path("code").asText());
+    String message = response.body().path("error").path("message").asText();
+    assertTrue(message.contains(closure.top().toString()) && message.contains("nixosModules.default"), message);
+    assertEquals(List.of(), instances());
+  }
+
+  @Test
+  void aToplevelWithMissingPathsIs422CacheCheckFailedEvenWithoutTheAgent() {
+    TinyClosure closure = nix.buildTinyClosureWithoutAgent();
+    CacheBucket bucket = nix.push(closure.top(), "cache", key);
+    bucket.deleteNarinfo(closure.leaf());
+
+    ApiResponse response = api(bucket.httpUrl()).handle(Endpoint.CREATE, body("nix_toplevel", closure.top().toString()));
+
+    assertEquals(422, response.status(), response.bodyText());
+    assertEquals("cache_check_failed", response.body().path("error").path("code").asText());
+    assertEquals(List.of(), instances());
+  }
+
+  @Test
+  void aProgramNeedsNoAgent() {
+    TinyClosure closure = nix.buildTinyClosureWithoutAgent();
+    CacheBucket bucket = nix.push(closure.top(), "cache", key);
+
+    ApiResponse response = api(bucket.httpUrl()).handle(Endpoint.CREATE, body("nix_binary", closure.top() + "/bin/run"));
+
+    assertEquals(201, response.status(), response.bodyText());
+    assertEquals(1, instances().size());
+  }
+
+  @Test
   void anUnreachableCacheIs502AndNothingIsLaunched() {
     TinyClosure closure = nix.buildTinyClosure();
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class SyntheticCacheNixTest {
 
     assertEquals(0, nix.exitCode(), nix.stderr());
     assertEquals(60, nix.stderr().lines().filter(l -> l.startsWith("checking '")).count(), "Nix checked the whole closure: " + nix.stderr());
-    assertEquals(new ClosureReport(synthetic.root(), 60, List.of()), ours);
+    assertEquals(new ClosureReport(synthetic.root(), 60, List.of(), Optional.empty()), ours);
   }
 
   @Test

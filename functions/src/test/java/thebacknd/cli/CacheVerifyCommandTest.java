@@ -49,9 +49,23 @@ class CacheVerifyCommandTest {
     Run run = run(env(bucket.s3Url()), "cache", "verify", closure.top().toString());
 
     assertEquals(0, run.exitCode(), run.err());
-    assertTrue(run.out().contains("Checked 4 path(s) in the closure of " + closure.top()), run.out());
+    assertTrue(run.out().contains("Checked 5 path(s) in the closure of " + closure.top()), run.out());
     assertTrue(run.out().contains("trusted keys: cli-test-1"), run.out());
     assertTrue(run.out().contains("OK: every path is in the cache and signed by a trusted key."), run.out());
+    assertTrue(run.out().contains("agent:        " + closure.agent().orElseThrow()), run.out());
+  }
+
+  @Test
+  void saysWhenTheClosureHasNoAgent() {
+    TinyClosure closure = nix.buildTinyClosureWithoutAgent();
+    CacheBucket bucket = nix.push(closure.top(), "cache", key);
+
+    Run human = run(env(bucket.httpUrl()), "cache", "verify", closure.top().toString());
+    Run json = run(env(bucket.httpUrl()), "cache", "verify", "--json", closure.top().toString());
+
+    assertEquals(0, human.exitCode(), "trusted, whatever it is used for: " + human.err());
+    assertTrue(human.out().contains("agent:        none (as a toplevel, create refuses it: 422 toplevel_without_agent)"), human.out());
+    assertTrue(Json.parse(json.out()).path("agent").isNull(), json.out());
   }
 
   @Test
@@ -80,7 +94,8 @@ class CacheVerifyCommandTest {
     assertEquals(closure.top().toString(), report.path("root").asText());
     assertEquals(bucket.httpUrl(), report.path("cache").asText());
     assertEquals("cli-test-1", report.path("trusted_keys").get(0).asText());
-    assertEquals(4, report.path("paths_checked").asInt());
+    assertEquals(5, report.path("paths_checked").asInt());
+    assertEquals(closure.agent().orElseThrow().toString(), report.path("agent").asText());
     assertEquals(false, report.path("trusted").asBoolean());
     assertEquals(closure.middle().toString(), report.path("problems").get(0).path("path").asText());
     assertTrue(report.path("problems").get(0).path("reason").asText().startsWith("unsigned: "), run.out());

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import thebacknd.cache.StorePath;
 
 /**
@@ -21,12 +24,14 @@ import thebacknd.cache.StorePath;
 public final class NixCacheFixture {
 
   /**
-   * top → middle → leaf, top → config, top → leaf; names use {@code + _ .}. top is a directory
-   * (a toplevel, for {@code thebacknd run}) holding a program, {@code bin/run}; the others are files.
+   * top → middle → leaf, top → config, top → leaf, top → agent; names use {@code + _ .}. top is a
+   * directory (a toplevel, for {@code thebacknd run}) holding a program, {@code bin/run}; the
+   * others are files. agent is named like the agent's package, which every toplevel must hold
+   * (DESIGN §10); with {@code withAgent = false}, top does not refer to it.
    */
   public static final String TINY_CLOSURE =
       """
-      { salt }:
+      { salt, withAgent ? true }:
       let
         mk = name: script: builtins.derivation {
           inherit name salt;
@@ -37,19 +42,20 @@ public final class NixCacheFixture {
         leaf = mk "leaf_lib-1.0" "echo leaf > $out";
         middle = mk "middle+tools.2" "echo ${leaf} > $out";
         config = mk "config.d_x" "echo config > $out";
+        agent = mk "thebacknd-agent" "echo agent > $out";
         top = mk "top_system+1.0" ''
           /bin/mkdir -p $out/bin
-          echo ${middle} ${config} ${leaf} > $out/references
+          echo ${middle} ${config} ${leaf} ${if withAgent then agent else ""} > $out/references
           printf '#!/bin/sh\\necho hello from the tiny closure\\n' > $out/bin/run
           /bin/chmod +x $out/bin/run
         '';
-      in { inherit leaf middle config top; }
+      in { inherit leaf middle config agent top; }
       """;
 
-  /** The four store paths of {@link #TINY_CLOSURE}, and the file that built them. */
-  public record TinyClosure(Path nixFile, StorePath top, StorePath middle, StorePath config, StorePath leaf) {
+  /** The store paths of {@link #TINY_CLOSURE}, and the file that built them; no agent when built without. */
+  public record TinyClosure(Path nixFile, StorePath top, StorePath middle, StorePath config, StorePath leaf, Optional<StorePath> agent) {
     public List<StorePath> paths() {
-      return List.of(top, middle, config, leaf);
+      return Stream.concat(Stream.of(top, middle, config, leaf), agent.stream()).toList();
     }
   }
 
@@ -66,25 +72,43 @@ public final class NixCacheFixture {
   }
 
   /**
-   * Writes a Nix file whose attributes top, middle, config and leaf are {@link #TINY_CLOSURE} with
-   * a fresh salt, without building it: for {@code nix-build FILE -A top} or build-toplevel.sh.
+   * Writes a Nix file whose attributes top, middle, config, leaf and agent are {@link #TINY_CLOSURE}
+   * with a fresh salt, without building it: for {@code nix-build FILE -A top} or build-toplevel.sh.
    */
   public Path writeTinyClosure() {
-    String salt = UUID.randomUUID().toString();
-    return write("closure-" + counter.incrementAndGet() + ".nix", "(" + TINY_CLOSURE + ") { salt = \"" + salt + "\"; }\n");
+    return writeTinyClosure(true);
   }
 
+  private Path writeTinyClosure(boolean withAgent) {
+    String salt = UUID.randomUUID().toString();
+    return write("closure-" + counter.incrementAndGet() + ".nix",
+        "(" + TINY_CLOSURE + ") { salt = \"" + salt + "\"; withAgent = " + withAgent + "; }\n");
+  }
+
+  /** A tiny toplevel whose closure holds the agent's package: five paths. */
   public TinyClosure buildTinyClosure() {
-    Path file = writeTinyClosure();
-    List<String> built =
-        Nix.run(dir, "nix-build", file.toString(), "--no-out-link", "-A", "top", "-A", "middle", "-A", "config", "-A", "leaf")
-            .stdout().lines().filter(l -> !l.isBlank()).toList();
-    if (built.size() != 4) {
-      throw new AssertionError("nix-build printed " + built + ", expected 4 store paths");
+    return build(writeTinyClosure(true), true);
+  }
+
+  /** The same without the agent's package: four paths, a toplevel {@code create} refuses (DESIGN §10). */
+  public TinyClosure buildTinyClosureWithoutAgent() {
+    return build(writeTinyClosure(false), false);
+  }
+
+  private TinyClosure build(Path file, boolean withAgent) {
+    List<String> attributes = new ArrayList<>(List.of("top", "middle", "config", "leaf"));
+    if (withAgent) {
+      attributes.add("agent");
     }
-    return new TinyClosure(file,
-        StorePath.parse(built.get(0)), StorePath.parse(built.get(1)),
-        StorePath.parse(built.get(2)), StorePath.parse(built.get(3)));
+    List<String> command = new ArrayList<>(List.of("nix-build", file.toString(), "--no-out-link"));
+    attributes.forEach(a -> command.addAll(List.of("-A", a)));
+    List<StorePath> built =
+        Nix.run(dir, command.toArray(String[]::new)).stdout().lines().filter(l -> !l.isBlank()).map(StorePath::parse).toList();
+    if (built.size() != attributes.size()) {
+      throw new AssertionError("nix-build printed " + built + ", expected " + attributes.size() + " store paths");
+    }
+    return new TinyClosure(file, built.get(0), built.get(1), built.get(2), built.get(3),
+        withAgent ? Optional.of(built.get(4)) : Optional.empty());
   }
 
   /** A key made by real Nix; {@code name} must be unique within this fixture. */
