@@ -42,14 +42,15 @@ public final class Failure extends RuntimeException {
 
   /**
    * Caller-supplied text fit to quote in a one-line message: control characters (newlines
-   * included) shown as {@code ?}, at most {@code max} characters.
+   * included) and unpaired surrogates (which UTF-8 cannot carry) shown as {@code ?}, at most
+   * {@code max} code points, never cut inside a pair.
    */
   public static String excerpt(String text, int max) {
     String line = String.valueOf(text).codePoints()
-        .map(c -> Character.isISOControl(c) ? '?' : c)
+        .map(c -> Character.isISOControl(c) || Character.getType(c) == Character.SURROGATE ? '?' : c)
         .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
         .toString();
-    return line.length() <= max ? line : line.substring(0, max) + "…";
+    return line.codePointCount(0, line.length()) <= max ? line : line.substring(0, line.offsetByCodePoints(0, max)) + "…";
   }
 
   public Kind kind() {

@@ -1,9 +1,11 @@
 package thebacknd;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -24,6 +26,15 @@ public final class Json {
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .build();
 
+  /**
+   * Reads request bodies strictly: one JSON value and nothing after it ({@code {} {}} is not a
+   * body), and no object naming a field twice (parsers disagree on which one counts).
+   */
+  private static final ObjectReader STRICT_READER =
+      MAPPER.reader()
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+
   private Json() {}
 
   public static String write(Object value) {
@@ -42,10 +53,10 @@ public final class Json {
     return MAPPER.createObjectNode();
   }
 
-  /** Parses JSON text, or fails with a one-line {@code malformed_json} answer. */
+  /** Parses JSON text strictly, or fails with a one-line {@code malformed_json} answer. */
   public static JsonNode parse(String text) {
     try {
-      JsonNode node = MAPPER.readTree(text);
+      JsonNode node = STRICT_READER.readTree(text);
       if (node == null || node.isMissingNode()) {
         throw Failure.badRequest("malformed_json", "The body is empty; send a JSON object.");
       }

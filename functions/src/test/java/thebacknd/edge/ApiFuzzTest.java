@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -21,7 +25,8 @@ import thebacknd.Json;
 
 /**
  * Fuzzes the request parser: {@link Api#handle} with any method, path, query and body answers
- * with a status and a JSON body, never 500 and never by throwing. An input is the request line
+ * with a status and a JSON body (also as UTF-8 bytes), never 500 and never by throwing, and
+ * refuses a body that is not strictly JSON with 400. An input is the request line
  * ({@code METHOD PATH[?QUERY]}), a newline, then the body.
  *
  * <p>AWS is a closed loopback port with SDK retries off: a request that gets past parsing is
@@ -31,6 +36,10 @@ class ApiFuzzTest {
 
   private static final int CLOSED_PORT = closedLoopbackPort();
   private static final Api API = apiWithUnreachableAws();
+  private static final ObjectReader STRICT =
+      new ObjectMapper().reader()
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
 
   @FuzzTest
   void handle(byte[] input) {
@@ -41,12 +50,27 @@ class ApiFuzzTest {
       response = API.handle(request);
     }
     assertNotEquals(500, response.status(), response.bodyText());
-    assertEquals(response.body(), Json.parse(response.bodyText()), "the body renders as JSON");
+    byte[] sent = response.bodyText().getBytes(StandardCharsets.UTF_8);
+    assertEquals(response.body(), Json.parse(new String(sent, StandardCharsets.UTF_8)), "the body is JSON, also as the UTF-8 bytes sent");
+    if (request.body() != null && !request.body().isBlank() && !isStrictJson(request.body()) && Endpoint.forPath(request.path()).isPresent()
+        && "POST".equals(request.method()) && response.status() != 413) {
+      assertEquals(400, response.status(), "a body that is not one JSON value, or repeats a name, is malformed: " + response.bodyText());
+    }
     if (response.status() >= 400) {
       JsonNode error = response.body().path("error");
       assertTrue(error.path("code").asText().matches("[a-z_]+"), response.bodyText());
       String message = error.path("message").asText();
       assertFalse(message.isBlank() || message.contains("\n"), "one line: " + response.bodyText());
+    }
+  }
+
+  /** One JSON value and nothing after it, no object naming a field twice: what RFC 8259 parsers agree on. */
+  private static boolean isStrictJson(String text) {
+    try {
+      STRICT.readTree(text);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
