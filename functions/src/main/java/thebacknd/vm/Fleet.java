@@ -30,6 +30,7 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 import software.amazon.awssdk.services.ec2.model.TerminateInstancesRequest;
 import thebacknd.aws.AwsErrors;
+import thebacknd.aws.Retries;
 
 /**
  * Our VMs as EC2 holds them. Every read filters on {@code thebacknd=true} and checks the tag again
@@ -61,9 +62,31 @@ public final class Fleet {
     return describe(now, List.of(Filter.builder().name("tag:" + VmTags.VM_ID).values(vmId).build()));
   }
 
+  /**
+   * Every instance of ours in any state, {@code shutting-down} and {@code terminated} included:
+   * what a create needs to tell a gone VM from one not yet visible. Within a create's time budget.
+   */
+  public List<Vm> ours(Instant now) {
+    DescribeInstancesRequest request =
+        DescribeInstancesRequest.builder()
+            .filters(Filter.builder().name("tag:" + VmTags.OURS).values(VmTags.OURS_VALUE).build())
+            .maxResults(PAGE_SIZE)
+            .overrideConfiguration(Retries.EC2_QUICK)
+            .build();
+    return AwsErrors.call(
+        "EC2",
+        "DescribeInstances",
+        () ->
+            ec2.describeInstancesPaginator(request).reservations().stream()
+                .flatMap(r -> r.instances().stream())
+                .map(i -> toVm(i, now))
+                .flatMap(Optional::stream)
+                .toList());
+  }
+
   public Vm launch(LaunchSettings settings, Launch launch, Instant now) {
-    Instance instance =
-        AwsErrors.call("EC2", "RunInstances", () -> ec2.runInstances(runInstances(settings, launch))).instances().get(0);
+    RunInstancesRequest request = runInstances(settings, launch).toBuilder().overrideConfiguration(Retries.EC2_QUICK).build();
+    Instance instance = AwsErrors.call("EC2", "RunInstances", () -> ec2.runInstances(request)).instances().get(0);
     return toVm(instance, now)
         .orElseThrow(() -> new IllegalStateException("EC2 launched " + instance.instanceId() + " without our tag"));
   }
@@ -109,6 +132,13 @@ public final class Fleet {
       AwsErrors.call("EC2", "TerminateInstances", () -> ec2.terminateInstances(TerminateInstancesRequest.builder().instanceIds(batch).build()));
     }
     return ids;
+  }
+
+  /** Terminates one VM a create has just launched, within the create's time budget. */
+  public void withdraw(Vm vm) {
+    TerminateInstancesRequest request =
+        TerminateInstancesRequest.builder().instanceIds(vm.instanceId()).overrideConfiguration(Retries.EC2_QUICK).build();
+    AwsErrors.call("EC2", "TerminateInstances", () -> ec2.terminateInstances(request));
   }
 
   /** Sets tags on one VM's instance (not on its volumes: the phase is about the machine). */
