@@ -39,7 +39,11 @@ public final class App {
     Supplier<ClosureCheck> closureCheck =
         Lazy.of(() -> ClosureCheck.forCache(config.cacheLocation(), config.trustedKeys(), aws));
     // Create and the destroys only; list and report never touch the leases.
-    this.leases = Lazy.of(() -> new Leases(aws.dynamoDb(), config.requireLeasesTable()));
+    this.leases =
+        Lazy.of(() -> {
+          String table = config.requireLeasesTable();
+          return new Leases(aws.dynamoDb(), table);
+        });
     VmService vms =
         new VmService(
             config,
