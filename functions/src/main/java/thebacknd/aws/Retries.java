@@ -69,11 +69,11 @@ public final class Retries {
   }
 
   /**
-   * EC2 as the destroy functions (60 s) use it: a DescribeInstances page or a TerminateInstances
-   * batch covers up to 1,000 instances and may take seconds.
+   * EC2 as list and the destroy functions (60 s) use it: a DescribeInstances page or a
+   * TerminateInstances batch covers up to 1,000 instances and may take seconds (15 s in moto).
    */
   public static final Policy EC2 =
-      new Policy(6, ms(100), ms(2000), ms(250), ms(3000), Duration.ofSeconds(20), Duration.ofSeconds(45));
+      new Policy(6, ms(100), ms(2000), ms(250), ms(3000), Duration.ofSeconds(30), Duration.ofSeconds(50));
 
   /** The one-instance EC2 calls of a create (see the budget above), set on each request. */
   public static final AwsRequestOverrideConfiguration EC2_QUICK =

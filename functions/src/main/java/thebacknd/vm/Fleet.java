@@ -44,6 +44,8 @@ public final class Fleet {
   /** The largest page DescribeInstances allows. */
   static final int PAGE_SIZE = 1000;
 
+  private static final Filter OURS = Filter.builder().name("tag:" + VmTags.OURS).values(VmTags.OURS_VALUE).build();
+
   private final Ec2Client ec2;
   private final Duration defaultTtl;
 
@@ -69,19 +71,11 @@ public final class Fleet {
   public List<Vm> ours(Instant now) {
     DescribeInstancesRequest request =
         DescribeInstancesRequest.builder()
-            .filters(Filter.builder().name("tag:" + VmTags.OURS).values(VmTags.OURS_VALUE).build())
+            .filters(OURS)
             .maxResults(PAGE_SIZE)
             .overrideConfiguration(Retries.EC2_QUICK)
             .build();
-    return AwsErrors.call(
-        "EC2",
-        "DescribeInstances",
-        () ->
-            ec2.describeInstancesPaginator(request).reservations().stream()
-                .flatMap(r -> r.instances().stream())
-                .map(i -> toVm(i, now))
-                .flatMap(Optional::stream)
-                .toList());
+    return read(request, now);
   }
 
   public Vm launch(LaunchSettings settings, Launch launch, Instant now) {
@@ -149,22 +143,28 @@ public final class Fleet {
 
   private List<Vm> describe(Instant now, List<Filter> extra) {
     List<Filter> filters = new ArrayList<>();
-    filters.add(Filter.builder().name("tag:" + VmTags.OURS).values(VmTags.OURS_VALUE).build());
+    filters.add(OURS);
     filters.add(Filter.builder().name("instance-state-name").values(VmTags.LIVE_STATES).build());
     filters.addAll(extra);
     DescribeInstancesRequest request =
         DescribeInstancesRequest.builder().filters(filters).maxResults(PAGE_SIZE).build();
+    return read(request, now).stream()
+        // The filter above is the server's promise; this is ours.
+        .filter(vm -> VmTags.LIVE_STATES.contains(vm.state()))
+        .sorted(BY_NAME)
+        .toList();
+  }
+
+  /** Every page of a DescribeInstances, as VMs; an instance without our tag is none. */
+  private List<Vm> read(DescribeInstancesRequest request, Instant now) {
     return AwsErrors.call(
         "EC2",
         "DescribeInstances",
         () ->
             ec2.describeInstancesPaginator(request).reservations().stream()
                 .flatMap(r -> r.instances().stream())
-                // The filter above is the server's promise; this is ours.
-                .filter(i -> VmTags.LIVE_STATES.contains(i.state().nameAsString()))
                 .map(i -> toVm(i, now))
                 .flatMap(Optional::stream)
-                .sorted(BY_NAME)
                 .toList());
   }
 

@@ -4,9 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import thebacknd.edge.Api;
 import thebacknd.edge.ApiResponse;
@@ -15,6 +12,7 @@ import thebacknd.edge.Endpoint;
 import thebacknd.testing.FaultProxy;
 import thebacknd.testing.FleetCheck;
 import thebacknd.testing.Moto;
+import thebacknd.testing.Parallel;
 import thebacknd.testing.TestEnv;
 
 /**
@@ -72,28 +70,17 @@ public final class FaultBench {
   }
 
   private static List<ApiResponse> createConcurrently(Map<String, String> env, int count, List<Double> millis) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(PARALLEL);
-    try {
-      List<Future<ApiResponse>> futures = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        Api container = App.fromEnvironment(env).api();
-        futures.add(pool.submit(() -> {
-          long start = System.nanoTime();
-          ApiResponse response = container.handle(Endpoint.CREATE, "{}");
-          synchronized (millis) {
-            millis.add((System.nanoTime() - start) / 1e6);
-          }
-          return response;
-        }));
-      }
-      List<ApiResponse> responses = new ArrayList<>();
-      for (Future<ApiResponse> f : futures) {
-        responses.add(f.get());
-      }
-      return responses;
-    } finally {
-      pool.shutdownNow();
-    }
+    return Parallel.run(count, PARALLEL, i -> {
+      Api container = App.fromEnvironment(env).api();
+      return () -> {
+        long start = System.nanoTime();
+        ApiResponse response = container.handle(Endpoint.CREATE, "{}");
+        synchronized (millis) {
+          millis.add((System.nanoTime() - start) / 1e6);
+        }
+        return response;
+      };
+    });
   }
 
   private FaultBench() {}

@@ -7,11 +7,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
@@ -23,6 +18,7 @@ import thebacknd.testing.FaultProxy;
 import thebacknd.testing.FleetCheck;
 import thebacknd.testing.LeasesTable;
 import thebacknd.testing.MotoTest;
+import thebacknd.testing.Parallel;
 import thebacknd.testing.Poll;
 
 /**
@@ -124,28 +120,12 @@ class ConcurrentCreateTest extends MotoTest {
     return java.util.Arrays.stream(numbers).mapToObj(n -> "thebacknd-" + n).collect(Collectors.toSet());
   }
 
+  /** {@code creates} creates at once, each with its own service and clients. */
   private List<ApiResponse> race(int creates) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(creates);
-    CountDownLatch start = new CountDownLatch(1);
-    try {
-      List<Future<ApiResponse>> futures = new ArrayList<>();
-      for (int i = 0; i < creates; i++) {
-        Api ownContainer = api();
-        Callable<ApiResponse> create = () -> {
-          start.await();
-          return ownContainer.handle(Endpoint.CREATE, "{}");
-        };
-        futures.add(pool.submit(create));
-      }
-      start.countDown();
-      List<ApiResponse> responses = new ArrayList<>();
-      for (Future<ApiResponse> f : futures) {
-        responses.add(f.get());
-      }
-      return responses;
-    } finally {
-      pool.shutdownNow();
-    }
+    return Parallel.run(creates, creates, i -> {
+      Api ownContainer = api();
+      return () -> ownContainer.handle(Endpoint.CREATE, "{}");
+    });
   }
 
   private static String statuses(List<ApiResponse> responses) {

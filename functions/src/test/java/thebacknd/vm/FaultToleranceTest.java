@@ -10,9 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +23,7 @@ import thebacknd.testing.FleetCheck;
 import thebacknd.testing.LeasesTable;
 import thebacknd.testing.Moto;
 import thebacknd.testing.MotoTest;
+import thebacknd.testing.Parallel;
 
 /**
  * Create, list, destroy-all and destroy-old while a share of every EC2, S3 and DynamoDB call is
@@ -187,20 +185,9 @@ class FaultToleranceTest extends MotoTest {
 
   /** {@code count} creates, {@code parallel} at a time, each in its own container. */
   private List<ApiResponse> createConcurrently(int count, int parallel) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(parallel);
-    try {
-      List<Future<ApiResponse>> futures = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        Api container = api();
-        futures.add(pool.submit(() -> container.handle(Endpoint.CREATE, "{}")));
-      }
-      List<ApiResponse> responses = new ArrayList<>();
-      for (Future<ApiResponse> f : futures) {
-        responses.add(f.get());
-      }
-      return responses;
-    } finally {
-      pool.shutdownNow();
-    }
+    return Parallel.run(count, parallel, i -> {
+      Api container = api();
+      return () -> container.handle(Endpoint.CREATE, "{}");
+    });
   }
 }
