@@ -19,14 +19,16 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
  *
  * <p>The budget of a create (function timeout 29 s, API Gateway's limit 30 s). Its calls, one
  * after the other: Scan of the leases (DynamoDB), DescribeInstances (EC2, quick), the closure
- * check (S3 reads, 32 at a time), PutItem of the claim, RunInstances (EC2, quick), UpdateItem
- * recording the instance; on a lost lease also TerminateInstances (EC2, quick) and DeleteItem.
- * Each call, retries included, ends within its {@code callTimeout}: DynamoDB 3 s, quick EC2 6 s.
- * {@code VmService} launches only while at most {@code LAUNCH_BY} = 9 s of the create have passed,
- * and what follows a launch is at most RunInstances 6 + UpdateItem 3 + TerminateInstances 6 +
- * DeleteItem 3 = 18 s: 9 + 18 = 27 s &lt; 29 s. A create that needed longer before its launch
- * answers 503 having launched nothing. In practice DynamoDB answers in milliseconds and EC2 in
- * well under a second; the worst case needs every call to time out.
+ * check (S3 reads, 32 at a time), the kill-code key (Secrets Manager, first use only), PutItem of
+ * the claim, RunInstances (EC2, quick), UpdateItem recording the instance; then, if the lease was
+ * lost meanwhile, TerminateInstances (EC2, quick); if RunInstances failed, DeleteItem. Each call,
+ * retries included, ends within its {@code callTimeout}: DynamoDB 3 s, quick EC2 6 s. {@code
+ * VmService} starts a launch only while at most {@code LAUNCH_BY} = 9 s of the create have passed,
+ * and the longest path after it is RunInstances 6 + UpdateItem 3 + TerminateInstances 6 = 15 s
+ * (RunInstances 6 + DeleteItem 3 = 9 s when the launch fails): 9 + 15 = 24 s &lt; 29 s, with room
+ * for the handler itself. A create that needed longer before its launch answers 503 having
+ * launched nothing. In practice DynamoDB answers in milliseconds and EC2 in well under a second;
+ * the worst case needs every call to time out.
  *
  * <p>Odds under faults: a call fails only when all its attempts fail. At 40 % injected faults,
  * six attempts fail together 0.4^6 = 0.4 % of the time; a create's four calls that must succeed

@@ -172,10 +172,12 @@ public final class VmService {
     return vm;
   }
 
-  /** A refusal (4xx) or throttling means EC2 did not run the request; a 5xx or timeout may have. */
+  /**
+   * A refusal (4xx) means EC2 did not run the request. A 5xx or a timeout may come after the
+   * launch; so may a throttled last attempt, after an earlier attempt that failed with a 5xx.
+   */
   private static boolean surelyNotLaunched(Failure refused) {
-    return refused.kind() == Failure.Kind.AWS_FAILED && "aws_error".equals(refused.code())
-        || "aws_throttled".equals(refused.code());
+    return refused.kind() == Failure.Kind.AWS_FAILED && "aws_error".equals(refused.code());
   }
 
   private void withdraw(Vm vm) {

@@ -93,7 +93,7 @@ class FaultToleranceTest extends MotoTest {
   }
 
   @Test
-  void aLaunchThrottledThroughEveryRetryIs503NamingTheCodeAndFreesItsName() {
+  void aLaunchThrottledThroughEveryRetryIs503NamingTheCode() {
     try (FaultProxy proxy = FaultProxy.forMoto(1).rule(only("RunInstances", FaultProxy.REQUEST_LIMIT_EXCEEDED, Delivery.INSTEAD))) {
       env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
       ApiResponse response = call(Endpoint.CREATE, "{}");
@@ -104,11 +104,11 @@ class FaultToleranceTest extends MotoTest {
       assertEquals(6, proxy.requests().get("EC2 RunInstances"));
     }
     assertEquals(Map.of(), ec2.all());
-    assertEquals(List.of(), LeasesTable.items(), "throttled: nothing ran, the name is free again");
   }
 
   @Test
   void anUncertainLaunchKeepsItsNameUntilItsFateIsKnown() {
+    // A 500, or a throttled last attempt after an earlier 500, may come after the launch.
     try (FaultProxy proxy = FaultProxy.forMoto(1).rule(only("RunInstances", FaultProxy.EC2_INTERNAL_ERROR, Delivery.INSTEAD))) {
       env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
       ApiResponse response = call(Endpoint.CREATE, "{}");
@@ -116,9 +116,10 @@ class FaultToleranceTest extends MotoTest {
       assertEquals("aws_unavailable", response.body().path("error").path("code").asText());
     }
     env.put("AWS_ENDPOINT_URL", Moto.endpoint().toString());
-    // A 500 may come after the launch: the lease stays (without an instance) and a create
-    // meanwhile takes the next name; past the grace, with nothing of it seen, it is reclaimed.
+    // The lease stays (without an instance) and a create meanwhile takes the next name; past the
+    // grace, with nothing of it seen, it is reclaimed (LeaseLifecycleTest).
     assertEquals(Set.of("thebacknd-1"), LeasesTable.byName().keySet());
+    assertFalse(LeasesTable.byName().get("thebacknd-1").containsKey("instance_id"));
     assertEquals("thebacknd-2", createdVm("{}").path("name").asText());
   }
 
