@@ -2,8 +2,6 @@ package thebacknd.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -14,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,15 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-import org.w3c.dom.NodeList;
 
 /**
  * A loopback HTTP proxy in front of moto that has a bad day the way real AWS does: it answers a
@@ -217,9 +205,6 @@ public final class FaultProxy implements AutoCloseable {
         return;
       }
       relay(exchange, see(request, answer));
-    } catch (IOException | RuntimeException e) {
-      // The caller sees a broken connection, as with a real network failure.
-      throw e instanceof IOException io ? io : new IOException(e);
     }
   }
 
@@ -374,7 +359,7 @@ public final class FaultProxy implements AutoCloseable {
       Instant visibleBefore = Instant.now().minus(visibilityLag);
       Set<String> young = Set.copyOf(launched.entrySet().stream().filter(e -> e.getValue().isAfter(visibleBefore)).map(Map.Entry::getKey).toList());
       if (!young.isEmpty()) {
-        return new Answer(answer.status(), withoutContentLength(answer.headers()), withoutInstances(answer.body(), young));
+        return new Answer(answer.status(), withoutContentLength(answer.headers()), DescribeInstancesXml.withoutInstances(answer.body(), young));
       }
     }
     return answer;
@@ -385,48 +370,6 @@ public final class FaultProxy implements AutoCloseable {
     copy.putAll(headers);
     copy.remove("content-length");
     return copy;
-  }
-
-  /** The DescribeInstances XML without the instances in {@code hidden} (and reservations left empty). */
-  static byte[] withoutInstances(byte[] xml, Set<String> hidden) {
-    try {
-      Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(xml));
-      NodeList sets = doc.getElementsByTagName("instancesSet");
-      List<Element> emptied = new ArrayList<>();
-      for (int i = 0; i < sets.getLength(); i++) {
-        Element set = (Element) sets.item(i);
-        for (Element item : children(set, "item")) {
-          List<Element> id = children(item, "instanceId");
-          if (!id.isEmpty() && hidden.contains(id.get(0).getTextContent().trim())) {
-            set.removeChild(item);
-          }
-        }
-        if (children(set, "item").isEmpty()) {
-          emptied.add(set);
-        }
-      }
-      for (Element set : emptied) {
-        Node reservation = set.getParentNode();
-        reservation.getParentNode().removeChild(reservation);
-      }
-      var transformer = TransformerFactory.newInstance().newTransformer();
-      transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      transformer.transform(new DOMSource(doc), new StreamResult(out));
-      return out.toByteArray();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot rewrite a DescribeInstances answer", e);
-    }
-  }
-
-  private static List<Element> children(Element parent, String name) {
-    List<Element> found = new ArrayList<>();
-    for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-      if (n instanceof Element e && name.equals(e.getTagName())) {
-        found.add(e);
-      }
-    }
-    return found;
   }
 
   private static Map<String, Integer> counts(Map<String, AtomicInteger> counters) {
