@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # The simulated-VM lab shared by nixos-image/tests/run and dev/demo, all on loopback:
-#   moto (EC2 and S3), a signed Nix binary cache in a moto bucket, `thebacknd serve`, a loopback
-#   IMDSv2 stub serving the user-data `create` launched an instance with and that instance's
-#   tags as moto holds them, and the real agent (nixos-image/agent/thebacknd-agent) playing it.
+#   moto (EC2, S3 and DynamoDB), a signed Nix binary cache in a moto bucket, `thebacknd serve` with
+#   its leases table, a loopback IMDSv2 stub serving the user-data `create` launched an instance
+#   with and that instance's tags as moto holds them, and the real agent
+#   (nixos-image/agent/thebacknd-agent) playing it.
 # The agent differs from a real VM only by THEBACKND_IMDS_URL, THEBACKND_SYSTEM_PROFILE (a profile
 # in the lab) and THEBACKND_POWEROFF (`touch VMDIR/powered-off`): this machine is never powered off.
 # Source dev/lib/common.sh and dev/lib/moto.sh first.
@@ -11,6 +12,7 @@
 
 
 readonly lab_bucket=thebacknd-cache
+readonly lab_leases_table=thebacknd-leases
 readonly lab_python="$repo_root/.venv/bin/python"
 lab_dir=""
 lab_server_pid=""
@@ -98,8 +100,18 @@ lab_forget() {
   done
 }
 
-# lab_serve: `thebacknd serve` (the real jar) on a free loopback port, configured for the lab;
-# exports THEBACKND_API_URL so `lab_cli` talks to it.
+# lab_leases_table: the DynamoDB table of name leases (DESIGN §9) in moto, made as template.yaml
+# makes it, with the AWS CLI of .venv; create and the destroys need it.
+lab_leases_table() {
+  "$repo_root/.venv/bin/aws" dynamodb create-table --endpoint-url "$AWS_ENDPOINT_URL" \
+    --table-name "$lab_leases_table" --billing-mode PAY_PER_REQUEST \
+    --attribute-definitions AttributeName=name,AttributeType=S \
+    --key-schema AttributeName=name,KeyType=HASH >"$lab_dir/leases-table.json" \
+    || die "creating the leases table $lab_leases_table in moto failed"
+}
+
+# lab_serve: `thebacknd serve` (the real jar) on a free loopback port, configured for the lab,
+# with its leases table; exports THEBACKND_API_URL so `lab_cli` talks to it.
 lab_serve() {
   local port image secret jar="$repo_root/functions/target/thebacknd-functions.jar"
   # The launcher builds a missing jar; one older than the sources would test yesterday's code.
@@ -114,7 +126,9 @@ lab_serve() {
   image=$(lab_aws image-id)
   secret=$(head -c 24 /dev/urandom | base64)
   lab_api_url="http://127.0.0.1:$port"
+  lab_leases_table
   THEBACKND_SECRET=$secret THEBACKND_IMAGE_ID=$image THEBACKND_API_URL=$lab_api_url \
+    THEBACKND_LEASES_TABLE=$lab_leases_table \
     NIX_CACHE=$lab_cache_url NIX_TRUSTED_KEY=$lab_public_key \
     THEBACKND_VERIFY_CACHE=true \
     "$repo_root/toplevel-scripts/thebacknd" serve --port "$port" >"$lab_dir/serve.log" 2>&1 &

@@ -17,6 +17,8 @@ public final class Failure extends RuntimeException {
     CACHE_CHECK_FAILED(422),
     TOO_MANY(429),
     AWS_FAILED(502),
+    /** AWS kept throttling or failing (5xx, timeouts) after the retries: try again later. */
+    UNAVAILABLE(503),
     /** A bug on our side; never used for bad input. */
     INTERNAL(500);
 

@@ -10,13 +10,15 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * One AWS client of each kind, built on first use and then reused for the life of the process
- * (a Lambda container, the local server, one CLI run). They share one URL-connection HTTP client.
+ * (a Lambda container, the local server, one CLI run). They share one URL-connection HTTP client;
+ * each retries and times out as {@link Retries} says for its service.
  *
  * <p>An emulator is just an endpoint: {@code AWS_ENDPOINT_URL} (or the constructor argument)
  * points every client at it, and S3 then uses path-style addressing.
@@ -29,6 +31,7 @@ public final class AwsClients {
   private final Supplier<Ec2Client> ec2 = Lazy.of(this::buildEc2);
   private final Supplier<S3Client> s3 = Lazy.of(this::buildS3);
   private final Supplier<SecretsManagerClient> secrets = Lazy.of(this::buildSecrets);
+  private final Supplier<DynamoDbClient> dynamoDb = Lazy.of(this::buildDynamoDb);
 
   public AwsClients(Optional<Region> region, Optional<URI> endpoint) {
     this.region = region;
@@ -71,8 +74,12 @@ public final class AwsClients {
     return secrets.get();
   }
 
+  public DynamoDbClient dynamoDb() {
+    return dynamoDb.get();
+  }
+
   private Ec2Client buildEc2() {
-    var builder = Ec2Client.builder().httpClient(http.get());
+    var builder = Ec2Client.builder().httpClient(http.get()).overrideConfiguration(Retries.EC2.clientConfiguration());
     region.ifPresent(builder::region);
     endpoint.ifPresent(builder::endpointOverride);
     return builder.build();
@@ -86,6 +93,7 @@ public final class AwsClients {
     var builder =
         S3Client.builder()
             .httpClient(http.get())
+            .overrideConfiguration(Retries.S3.clientConfiguration())
             // Emulators (and some S3-compatible stores) only speak path-style and do not send
             // or accept the newer default checksums.
             .forcePathStyle(s3Endpoint.isPresent())
@@ -97,7 +105,15 @@ public final class AwsClients {
   }
 
   private SecretsManagerClient buildSecrets() {
-    var builder = SecretsManagerClient.builder().httpClient(http.get());
+    var builder =
+        SecretsManagerClient.builder().httpClient(http.get()).overrideConfiguration(Retries.SECRETS_MANAGER.clientConfiguration());
+    region.ifPresent(builder::region);
+    endpoint.ifPresent(builder::endpointOverride);
+    return builder.build();
+  }
+
+  private DynamoDbClient buildDynamoDb() {
+    var builder = DynamoDbClient.builder().httpClient(http.get()).overrideConfiguration(Retries.DYNAMODB.clientConfiguration());
     region.ifPresent(builder::region);
     endpoint.ifPresent(builder::endpointOverride);
     return builder.build();

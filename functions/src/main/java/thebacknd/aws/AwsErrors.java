@@ -3,14 +3,19 @@ package thebacknd.aws;
 import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import thebacknd.Failure;
 
 /**
- * The one mapping of AWS SDK exceptions to answers: a refusal becomes a 502 {@code aws_error}
- * naming the service, the operation and AWS's error code; a network failure a 502
- * {@code aws_unreachable}. Messages are one line, whatever the SDK put in its own.
+ * The one mapping of AWS SDK exceptions to answers, once the SDK's own retries ({@link Retries})
+ * are spent: throttling ({@code RequestLimitExceeded}, {@code SlowDown}, {@code ThrottlingException}
+ * …) is a 503 {@code aws_throttled}, a 5xx a 503 {@code aws_unavailable}, a call that ran out of
+ * time a 503 {@code aws_timeout} (all three: try again shortly); any other refusal a 502
+ * {@code aws_error}; a network failure a 502 {@code aws_unreachable}. Each message names the
+ * service, the operation and AWS's error code, in one line whatever the SDK put in its own.
  */
 public final class AwsErrors {
 
@@ -27,8 +32,25 @@ public final class AwsErrors {
 
   /** {@code what} is the call, e.g. "EC2 RunInstances"; the answer says what AWS said of it. */
   public static Failure failure(String what, SdkException e) {
+    if (e instanceof AwsServiceException service && service.isThrottlingException()) {
+      return new Failure(Failure.Kind.UNAVAILABLE, "aws_throttled", retryLater(what, e));
+    }
+    if (e instanceof AwsServiceException service && service.statusCode() >= 500) {
+      return new Failure(Failure.Kind.UNAVAILABLE, "aws_unavailable", retryLater(what, e));
+    }
+    if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
+      return new Failure(Failure.Kind.UNAVAILABLE, "aws_timeout", retryLater(what, e));
+    }
     String code = e instanceof SdkClientException ? "aws_unreachable" : "aws_error";
     return new Failure(Failure.Kind.AWS_FAILED, code, describe(what, e));
+  }
+
+  /** A 503's sentence: what failed, how often it was tried, and that a later try may work. */
+  private static String retryLater(String what, SdkException e) {
+    String said = describe(what, e);
+    Integer attempts = e.numAttempts();
+    String tries = attempts == null || attempts < 2 ? "" : " (" + attempts + " attempts)";
+    return said.substring(0, said.length() - 1) + tries + "; try again shortly.";
   }
 
   /**

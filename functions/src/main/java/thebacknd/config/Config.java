@@ -40,9 +40,13 @@ public record Config(
     String nixCache,
     CacheLocation cacheLocation,
     TrustedKeys trustedKeys,
-    boolean verifyCache) {
+    boolean verifyCache,
+    Optional<String> leasesTable) {
 
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
+  /** A DynamoDB table name, or a table ARN. */
+  private static final Pattern TABLE =
+      Pattern.compile("[A-Za-z0-9_.-]{3,255}|arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}");
 
   public static Config fromEnvironment(Map<String, String> env) {
     Env e = new Env(env);
@@ -91,7 +95,8 @@ public record Config(
         nixCache,
         cacheLocation,
         trustedKeys,
-        e.bool("THEBACKND_VERIFY_CACHE", true));
+        e.bool("THEBACKND_VERIFY_CACHE", true),
+        e.optional("THEBACKND_LEASES_TABLE").map(Config::tableName));
   }
 
   /** The trusted keys as user-data carries them and the agent reads them: one space between keys. */
@@ -129,6 +134,20 @@ public record Config(
       throw new ConfigException(
           "THEBACKND_API_URL is required to create VMs (VMs call it back to report and self-destroy)");
     }
+  }
+
+  /** What create and the destroys need: the names and the cap are leases in this table (DESIGN §9). */
+  public String requireLeasesTable() {
+    return leasesTable.orElseThrow(
+        () -> new ConfigException(
+            "THEBACKND_LEASES_TABLE is required to create and destroy VMs (the DynamoDB table of name leases)"));
+  }
+
+  private static String tableName(String value) {
+    if (!TABLE.matcher(value).matches()) {
+      throw new ConfigException("THEBACKND_LEASES_TABLE must be a DynamoDB table name or ARN, got " + value);
+    }
+    return value;
   }
 
   private static URI apiUrl(String value) {

@@ -2,6 +2,7 @@ package thebacknd.edge;
 
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import thebacknd.Lazy;
 import thebacknd.Log;
@@ -11,6 +12,7 @@ import thebacknd.config.Config;
 import thebacknd.vm.Fleet;
 import thebacknd.vm.KillCodes;
 import thebacknd.vm.LaunchSettings;
+import thebacknd.vm.Leases;
 import thebacknd.vm.Secrets;
 import thebacknd.vm.VmService;
 
@@ -21,8 +23,13 @@ import thebacknd.vm.VmService;
  */
 public final class App {
 
+  /** The endpoints that claim or release name leases (DESIGN §9). */
+  private static final Set<Endpoint> USE_LEASES =
+      Set.of(Endpoint.CREATE, Endpoint.DESTROY, Endpoint.DESTROY_ALL, Endpoint.DESTROY_OLD, Endpoint.DESTROY_SELF);
+
   private final Config config;
   private final Supplier<LaunchSettings> launchSettings;
+  private final Supplier<Leases> leases;
   private final Api api;
 
   private App(Config config, AwsClients aws) {
@@ -31,11 +38,18 @@ public final class App {
     this.launchSettings = Lazy.of(() -> LaunchSettings.from(config));
     Supplier<ClosureCheck> closureCheck =
         Lazy.of(() -> ClosureCheck.forCache(config.cacheLocation(), config.trustedKeys(), aws));
+    // Create and the destroys only; list and report never touch the leases.
+    this.leases =
+        Lazy.of(() -> {
+          String table = config.requireLeasesTable();
+          return new Leases(aws.dynamoDb(), table);
+        });
     VmService vms =
         new VmService(
             config,
             launchSettings,
             new Fleet(aws.ec2(), config.defaultTtl()),
+            leases,
             new KillCodes(Secrets.from(config, aws)),
             closureCheck,
             Clock.systemUTC());
@@ -53,6 +67,9 @@ public final class App {
 
   /** Fails now, not at the first request, when the endpoint lacks settings it needs. */
   public void requireReadyFor(Endpoint endpoint) {
+    if (USE_LEASES.contains(endpoint)) {
+      leases.get();
+    }
     if (endpoint == Endpoint.CREATE) {
       launchSettings.get();
       if (!config.verifyCache()) {

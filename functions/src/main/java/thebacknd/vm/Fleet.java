@@ -30,6 +30,7 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 import software.amazon.awssdk.services.ec2.model.TerminateInstancesRequest;
 import thebacknd.aws.AwsErrors;
+import thebacknd.aws.Retries;
 
 /**
  * Our VMs as EC2 holds them. Every read filters on {@code thebacknd=true} and checks the tag again
@@ -42,6 +43,8 @@ public final class Fleet {
   static final int TERMINATE_BATCH = 1000;
   /** The largest page DescribeInstances allows. */
   static final int PAGE_SIZE = 1000;
+
+  private static final Filter OURS = Filter.builder().name("tag:" + VmTags.OURS).values(VmTags.OURS_VALUE).build();
 
   private final Ec2Client ec2;
   private final Duration defaultTtl;
@@ -61,9 +64,23 @@ public final class Fleet {
     return describe(now, List.of(Filter.builder().name("tag:" + VmTags.VM_ID).values(vmId).build()));
   }
 
+  /**
+   * Every instance of ours in any state, {@code shutting-down} and {@code terminated} included:
+   * what a create needs to tell a gone VM from one not yet visible. Within a create's time budget.
+   */
+  public List<Vm> ours(Instant now) {
+    DescribeInstancesRequest request =
+        DescribeInstancesRequest.builder()
+            .filters(OURS)
+            .maxResults(PAGE_SIZE)
+            .overrideConfiguration(Retries.EC2_QUICK)
+            .build();
+    return read(request, now);
+  }
+
   public Vm launch(LaunchSettings settings, Launch launch, Instant now) {
-    Instance instance =
-        AwsErrors.call("EC2", "RunInstances", () -> ec2.runInstances(runInstances(settings, launch))).instances().get(0);
+    RunInstancesRequest request = runInstances(settings, launch).toBuilder().overrideConfiguration(Retries.EC2_QUICK).build();
+    Instance instance = AwsErrors.call("EC2", "RunInstances", () -> ec2.runInstances(request)).instances().get(0);
     return toVm(instance, now)
         .orElseThrow(() -> new IllegalStateException("EC2 launched " + instance.instanceId() + " without our tag"));
   }
@@ -111,6 +128,13 @@ public final class Fleet {
     return ids;
   }
 
+  /** Terminates one VM a create has just launched, within the create's time budget. */
+  public void withdraw(Vm vm) {
+    TerminateInstancesRequest request =
+        TerminateInstancesRequest.builder().instanceIds(vm.instanceId()).overrideConfiguration(Retries.EC2_QUICK).build();
+    AwsErrors.call("EC2", "TerminateInstances", () -> ec2.terminateInstances(request));
+  }
+
   /** Sets tags on one VM's instance (not on its volumes: the phase is about the machine). */
   public void tag(Vm vm, Map<String, String> tags) {
     List<Tag> list = tags.entrySet().stream().map(e -> tag(e.getKey(), e.getValue())).toList();
@@ -119,22 +143,28 @@ public final class Fleet {
 
   private List<Vm> describe(Instant now, List<Filter> extra) {
     List<Filter> filters = new ArrayList<>();
-    filters.add(Filter.builder().name("tag:" + VmTags.OURS).values(VmTags.OURS_VALUE).build());
+    filters.add(OURS);
     filters.add(Filter.builder().name("instance-state-name").values(VmTags.LIVE_STATES).build());
     filters.addAll(extra);
     DescribeInstancesRequest request =
         DescribeInstancesRequest.builder().filters(filters).maxResults(PAGE_SIZE).build();
+    return read(request, now).stream()
+        // The filter above is the server's promise; this is ours.
+        .filter(vm -> VmTags.LIVE_STATES.contains(vm.state()))
+        .sorted(BY_NAME)
+        .toList();
+  }
+
+  /** Every page of a DescribeInstances, as VMs; an instance without our tag is none. */
+  private List<Vm> read(DescribeInstancesRequest request, Instant now) {
     return AwsErrors.call(
         "EC2",
         "DescribeInstances",
         () ->
             ec2.describeInstancesPaginator(request).reservations().stream()
                 .flatMap(r -> r.instances().stream())
-                // The filter above is the server's promise; this is ours.
-                .filter(i -> VmTags.LIVE_STATES.contains(i.state().nameAsString()))
                 .map(i -> toVm(i, now))
                 .flatMap(Optional::stream)
-                .sorted(BY_NAME)
                 .toList());
   }
 

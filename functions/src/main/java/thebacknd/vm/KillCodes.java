@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -12,15 +13,24 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Kill codes: lowercase hex of HMAC-SHA256(secret, vm_id). A VM proves who it is with its code;
  * verification compares in constant time and also accepts the previous secret, so a key can be
- * rotated without stranding running VMs.
+ * rotated without stranding running VMs. A code no key matches makes {@link Secrets} re-read the
+ * keys (rate-limited) and is checked once more, so a rotation does not wait for the cache.
  */
 public final class KillCodes {
 
   private final Supplier<List<String>> secrets;
+  private final BooleanSupplier refreshAfterMismatch;
 
   /** {@code secrets}: the current secret first, then older ones still accepted. */
   public KillCodes(Supplier<List<String>> secrets) {
     this.secrets = secrets;
+    this.refreshAfterMismatch = () -> false;
+  }
+
+  /** Keys that can be re-read when a code matches none of them. */
+  public KillCodes(Secrets secrets) {
+    this.secrets = secrets;
+    this.refreshAfterMismatch = secrets::refreshAfterMismatch;
   }
 
   public String codeFor(String vmId) {
@@ -28,10 +38,14 @@ public final class KillCodes {
   }
 
   public boolean verify(String vmId, String code) {
+    return matchesAny(secrets.get(), vmId, code) || refreshAfterMismatch.getAsBoolean() && matchesAny(secrets.get(), vmId, code);
+  }
+
+  private static boolean matchesAny(List<String> keys, String vmId, String code) {
     byte[] given = code.getBytes(StandardCharsets.UTF_8);
     boolean match = false;
     // Every key is tried, whatever matched before, so timing says nothing about which one did.
-    for (String secret : secrets.get()) {
+    for (String secret : keys) {
       byte[] expected = hmacHex(secret, vmId).getBytes(StandardCharsets.UTF_8);
       match |= MessageDigest.isEqual(expected, given);
     }

@@ -4,15 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import thebacknd.Failure;
 import thebacknd.Log;
 import thebacknd.cache.ClosureCheck;
@@ -26,10 +23,13 @@ import thebacknd.config.Config;
  */
 public final class VmService {
 
-  /** Rounds of claim → settle → re-check before a create gives up under heavy contention. */
-  static final int MAX_LAUNCH_ROUNDS = 5;
-  /** Extra wait after a launch second ends, for EC2 to show every launch of that second. */
-  static final Duration SETTLE_MARGIN = Duration.ofMillis(500);
+  /** Rounds of look → claim before a create gives up under heavy contention. */
+  static final int CLAIM_ROUNDS = 3;
+  /**
+   * A create launches only this soon after it started, so that what follows the launch still fits
+   * in the function's time (the arithmetic: {@link thebacknd.aws.Retries}).
+   */
+  static final Duration LAUNCH_BY = Duration.ofSeconds(9);
 
   private static final Pattern VM_ID =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -38,24 +38,28 @@ public final class VmService {
   private final Config config;
   private final Supplier<LaunchSettings> launchSettings;
   private final Fleet fleet;
+  private final Supplier<Leases> leases;
   private final KillCodes killCodes;
   private final Supplier<ClosureCheck> closureCheck;
   private final Clock clock;
 
   /**
    * @param launchSettings demanded by {@code create} only (a list function has no image to launch)
+   * @param leases demanded by {@code create} and the destroys (the name leases, DESIGN §9)
    * @param closureCheck demanded by {@code create} only, when {@code THEBACKND_VERIFY_CACHE} is on
    */
   public VmService(
       Config config,
       Supplier<LaunchSettings> launchSettings,
       Fleet fleet,
+      Supplier<Leases> leases,
       KillCodes killCodes,
       Supplier<ClosureCheck> closureCheck,
       Clock clock) {
     this.config = config;
     this.launchSettings = launchSettings;
     this.fleet = fleet;
+    this.leases = leases;
     this.killCodes = killCodes;
     this.closureCheck = closureCheck;
     this.clock = clock;
@@ -64,7 +68,9 @@ public final class VmService {
   // ---------------------------------------------------------------- create
 
   public Vm create(CreateRequest request) {
+    Instant started = clock.instant();
     LaunchSettings settings = launchSettings.get();
+    Leases leases = this.leases.get();
     String instanceType = request.instanceType().orElse(config.defaultInstanceType());
     if (!config.allowedInstanceTypes().contains(instanceType)) {
       throw Failure.badRequest(
@@ -78,46 +84,109 @@ public final class VmService {
       throw Failure.badRequest(
           "ttl_out_of_range", "ttl_minutes must be between 1 and " + maxTtl + ", got " + ttl + ".");
     }
-    // The cap first: it is one call, the closure check may be thousands of reads.
-    List<Vm> live = fleet.live(clock.instant());
-    if (live.size() >= config.maxVms()) {
+    // The cap first: two reads; the closure check may be thousands.
+    List<Slots.Slot> claimable = claimableSlots(leases);
+    if (claimable.isEmpty()) {
       throw capReached();
     }
     requireTrustedClosure(request.workload());
     String vmId = UUID.randomUUID().toString();
+    String killCode = killCodes.codeFor(vmId);
     // Whole seconds: the deadline is read by people and by the agent's `date`, not by machines alone.
     Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);
-    Launch launch =
-        new Launch(
-            LaunchRace.smallestFreeName(names(live)),
-            vmId,
-            killCodes.codeFor(vmId),
-            expiresAt,
-            request.workload(),
-            instanceType,
-            1);
-    for (int round = 1; round <= MAX_LAUNCH_ROUNDS; round++) {
-      Vm vm = fleet.launch(settings, launch, clock.instant());
-      waitUntil(LaunchRace.settledAfter(vm.launchedAt(), SETTLE_MARGIN));
-      Map<String, LaunchRace.Verdict> verdicts =
-          LaunchRace.settle(fleet.live(clock.instant()), config.maxVms());
-      LaunchRace.Verdict verdict =
-          LaunchRace.verdictFor(verdicts, vm).orElse(new LaunchRace.Keep());
-      if (verdict instanceof LaunchRace.Keep) {
-        Log.info("created " + vm.name() + " (" + vm.instanceId() + ", vm_id " + vmId + ")");
-        return vm;
+    Lease lease = claim(leases, claimable, vmId);
+    Launch launch = new Launch(lease.name(), vmId, killCode, expiresAt, request.workload(), instanceType, 1);
+    return launchUnder(leases, lease, settings, launch, started);
+  }
+
+  /** The slots a create may claim now, smallest first (one read of the table, one of EC2). */
+  private List<Slots.Slot> claimableSlots(Leases leases) {
+    List<Lease> held = leases.all();
+    List<Slots.Seen> seen = fleet.ours(clock.instant()).stream().map(Slots.Seen::of).toList();
+    return Slots.claimable(Slots.assess(held, seen, config.maxVms(), clock.instant()));
+  }
+
+  /** Claims the smallest slot still claimable; a slot a concurrent create took is skipped. */
+  private Lease claim(Leases leases, List<Slots.Slot> claimable, String vmId) {
+    List<Slots.Slot> candidates = claimable;
+    for (int round = 1; round <= CLAIM_ROUNDS; round++) {
+      for (Slots.Slot slot : candidates) {
+        Optional<Lease> lease = leases.claim(slot, vmId, clock.instant());
+        if (lease.isPresent()) {
+          return lease.get();
+        }
       }
-      fleet.terminate(List.of(vm));
-      if (verdict instanceof LaunchRace.OverCap) {
+      candidates = claimableSlots(leases);
+      if (candidates.isEmpty()) {
         throw capReached();
       }
-      launch = launch.renamed(((LaunchRace.Renumber) verdict).newName());
-      Log.info("lost the race for " + vm.name() + " to a concurrent create; relaunching as " + launch.name());
     }
     throw new Failure(
         Failure.Kind.TOO_MANY,
         "launch_contention",
-        "Too many concurrent creates to settle a unique name after " + MAX_LAUNCH_ROUNDS + " rounds; try again.");
+        "Too many concurrent creates took every free name first, " + CLAIM_ROUNDS + " times; try again.");
+  }
+
+  /**
+   * Launches under a claimed lease and records the instance on it. Whatever fails leaves either
+   * no instance and a released lease, or an instance that its lease (or, past the grace, its own
+   * vm_id tag) still accounts for: never a VM the cap does not count.
+   */
+  private Vm launchUnder(Leases leases, Lease lease, LaunchSettings settings, Launch launch, Instant started) {
+    if (Duration.between(started, clock.instant()).compareTo(LAUNCH_BY) > 0) {
+      releaseQuietly(leases, lease.name(), lease.vmId());
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
+          "aws_slow",
+          "AWS answered too slowly for a launch to finish within the create's time; nothing was launched; try again.");
+    }
+    Vm vm;
+    try {
+      vm = fleet.launch(settings, launch, clock.instant());
+    } catch (Failure refused) {
+      if (surelyNotLaunched(refused)) {
+        releaseQuietly(leases, lease.name(), lease.vmId());
+      } else {
+        // It may have launched after all: the lease keeps its slot until the instance is seen
+        // gone, or for the grace if it never shows up (Slots).
+        Log.warn("RunInstances for vm_id " + lease.vmId() + " ended uncertain; keeping the lease of " + lease.name());
+      }
+      throw refused;
+    }
+    boolean stillOurs;
+    try {
+      stillOurs = leases.recordInstance(lease, vm.instanceId());
+    } catch (Failure unrecorded) {
+      // The lease is still ours; without the instance id the VM's vm_id tag accounts for it.
+      Log.warn("could not record " + vm.instanceId() + " on the lease of " + lease.name() + ": " + unrecorded.getMessage());
+      stillOurs = true;
+    }
+    if (!stillOurs) {
+      withdraw(vm);
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
+          "lease_lost",
+          "The name " + lease.name() + " was reclaimed while launching; the launch was withdrawn; try again.");
+    }
+    Log.info("created " + vm.name() + " (" + vm.instanceId() + ", vm_id " + vm.vmId() + ")");
+    return vm;
+  }
+
+  /**
+   * A refusal (4xx) means EC2 did not run the request. A 5xx or a timeout may come after the
+   * launch; so may a throttled last attempt, after an earlier attempt that failed with a 5xx.
+   */
+  private static boolean surelyNotLaunched(Failure refused) {
+    return refused.kind() == Failure.Kind.AWS_FAILED && "aws_error".equals(refused.code());
+  }
+
+  private void withdraw(Vm vm) {
+    try {
+      fleet.withdraw(vm);
+    } catch (Failure failed) {
+      // destroy-old (at its deadline) and destroy-all still find it by its tag.
+      Log.error("could not withdraw " + vm.instanceId() + " (" + vm.name() + "): " + failed.getMessage(), failed);
+    }
   }
 
   /**
@@ -154,22 +223,6 @@ public final class VmService {
         "The cap of " + config.maxVms() + " live VMs is reached; destroy one or wait for one to expire.");
   }
 
-  private void waitUntil(Instant moment) {
-    long millis = Duration.between(clock.instant(), moment).toMillis();
-    if (millis > 0) {
-      try {
-        Thread.sleep(millis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while settling a launch", e);
-      }
-    }
-  }
-
-  private static Set<String> names(List<Vm> vms) {
-    return vms.stream().map(Vm::name).filter(n -> n != null).collect(Collectors.toCollection(HashSet::new));
-  }
-
   // ---------------------------------------------------------------- list and destroy
 
   public List<Vm> list() {
@@ -198,10 +251,33 @@ public final class VmService {
 
   private Destruction destroy(List<Vm> vms, boolean dryRun) {
     if (!dryRun && !vms.isEmpty()) {
+      Leases leases = this.leases.get();
       fleet.terminate(vms);
+      release(leases, vms);
       Log.info("terminated " + vms.size() + " VM(s)");
     }
     return new Destruction(vms, dryRun);
+  }
+
+  /**
+   * Frees the slots of terminated VMs. A release that fails fails nothing: the slot of a VM seen
+   * gone is reclaimable anyway.
+   */
+  private void release(Leases leases, List<Vm> terminated) {
+    for (Vm vm : terminated) {
+      boolean slot = Vm.numberOf(vm.name()).filter(n -> n <= config.maxVms()).isPresent();
+      if (slot && vm.vmId() != null) {
+        releaseQuietly(leases, vm.name(), vm.vmId());
+      }
+    }
+  }
+
+  private static void releaseQuietly(Leases leases, String name, String vmId) {
+    try {
+      leases.release(name, vmId);
+    } catch (Failure failed) {
+      Log.warn("could not release the lease of " + name + " (vm_id " + vmId + "): " + failed.getMessage());
+    }
   }
 
   // ---------------------------------------------------------------- calls from VMs
@@ -213,8 +289,10 @@ public final class VmService {
   /** A VM asks to be terminated; nothing is touched unless its kill code proves its vm_id. */
   public SelfDestruction destroySelf(String vmId, String killCode) {
     requireKillCode(vmId, killCode);
+    Leases leases = this.leases.get();
     List<Vm> vms = fleet.liveWithVmId(vmId, clock.instant());
     List<String> terminated = fleet.terminate(vms);
+    release(leases, vms);
     Log.info("vm_id " + vmId + " destroyed itself: " + terminated);
     return new SelfDestruction(vmId, terminated);
   }

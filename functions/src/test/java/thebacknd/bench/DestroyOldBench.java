@@ -20,10 +20,12 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import thebacknd.config.Config;
 import thebacknd.testing.Ec2Fixture;
+import thebacknd.testing.LeasesTable;
 import thebacknd.testing.Moto;
 import thebacknd.testing.TestEnv;
 import thebacknd.vm.Fleet;
 import thebacknd.vm.KillCodes;
+import thebacknd.vm.Leases;
 import thebacknd.vm.Vm;
 import thebacknd.vm.VmService;
 
@@ -40,10 +42,12 @@ public final class DestroyOldBench {
     Config config = Config.fromEnvironment(TestEnv.base());
 
     Moto.reset();
+    LeasesTable.ensure();
     seed(fixture, count);
     CallCounter ours = new CallCounter();
     try (Ec2Client ec2 = counted(ours)) {
-      VmService service = new VmService(config, () -> null, new Fleet(ec2, config.defaultTtl()), new KillCodes(() -> List.of(TestEnv.SECRET)), () -> null, Clock.systemUTC());
+      Leases leases = new Leases(Moto.clients().dynamoDb(), config.requireLeasesTable());
+      VmService service = new VmService(config, () -> null, new Fleet(ec2, config.defaultTtl()), () -> leases, new KillCodes(() -> List.of(TestEnv.SECRET)), () -> null, Clock.systemUTC());
       long start = System.nanoTime();
       int destroyed = service.destroyOld(false).destroyed().size();
       report("ours: batched destroy-old", destroyed, start, ours);

@@ -55,6 +55,8 @@ class ConfigTest {
         "THEBACKND_INSTANCE_TYPE|t3 micro|THEBACKND_INSTANCE_TYPE has an invalid instance type",
         "THEBACKND_VERIFY_CACHE|maybe|THEBACKND_VERIFY_CACHE must be true or false",
         "THEBACKND_API_URL|not a url|THEBACKND_API_URL must be an http(s) URL",
+        "THEBACKND_LEASES_TABLE|no spaces allowed|THEBACKND_LEASES_TABLE must be a DynamoDB table name or ARN",
+        "THEBACKND_LEASES_TABLE|ab|THEBACKND_LEASES_TABLE must be a DynamoDB table name or ARN",
         "NIX_TRUSTED_KEY|me@cache:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=|NIX_TRUSTED_KEY is invalid: a key name is letters",
         "NIX_TRUSTED_KEY|cache-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY|NIX_TRUSTED_KEY is invalid: the key 'cache-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY' is not in canonical base64",
       })
@@ -78,6 +80,18 @@ class ConfigTest {
     assertThrows(ConfigException.class, () -> Config.fromEnvironment(env).requireLaunchSettings());
     env.put("THEBACKND_API_URL", "https://api.example.com");
     Config.fromEnvironment(env).requireLaunchSettings();
+  }
+
+  @Test
+  void createAndTheDestroysNeedTheLeasesTable() {
+    assertEquals(
+        "THEBACKND_LEASES_TABLE is required to create and destroy VMs (the DynamoDB table of name leases)",
+        assertThrows(ConfigException.class, Config.fromEnvironment(minimal())::requireLeasesTable).getMessage());
+    Map<String, String> env = minimal();
+    env.put("THEBACKND_LEASES_TABLE", "thebacknd-LeasesTable-1A2B3C");
+    assertEquals("thebacknd-LeasesTable-1A2B3C", Config.fromEnvironment(env).requireLeasesTable());
+    env.put("THEBACKND_LEASES_TABLE", "arn:aws:dynamodb:eu-west-1:123456789012:table/thebacknd-leases");
+    assertEquals("arn:aws:dynamodb:eu-west-1:123456789012:table/thebacknd-leases", Config.fromEnvironment(env).requireLeasesTable());
   }
 
   @Test

@@ -42,9 +42,10 @@ import thebacknd.vm.VmTags;
 class TemplateIT {
 
   private static final String EC2_DESCRIBE = "ec2:DescribeInstances";
+  private static final String RELEASE = "dynamodb:DeleteItem";
   private static final Set<String> LOGS = Set.of("logs:CreateLogStream", "logs:PutLogEvents");
 
-  /** What each function's code calls on AWS (vm/Fleet.java, vm/VmService.java, vm/Secrets.java). */
+  /** What each function's code calls on AWS (vm/Fleet.java, vm/Leases.java, vm/VmService.java, vm/Secrets.java). */
   private static final Map<Endpoint, Set<String>> CALLS =
       Map.of(
           Endpoint.LIST, Set.of(EC2_DESCRIBE),
@@ -57,11 +58,15 @@ class TemplateIT {
                   "iam:PassRole",
                   "secretsmanager:GetSecretValue",
                   "s3:GetObject",
-                  "s3:ListBucket"),
-          Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances"),
-          Endpoint.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances"),
-          Endpoint.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances"),
-          Endpoint.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue"),
+                  "s3:ListBucket",
+                  "dynamodb:Scan",
+                  "dynamodb:PutItem",
+                  "dynamodb:UpdateItem",
+                  RELEASE),
+          Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE),
+          Endpoint.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE),
+          Endpoint.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE),
+          Endpoint.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE),
           Endpoint.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue"));
 
   /** The routes VMs call without AWS credentials (DESIGN §4). */
@@ -74,7 +79,7 @@ class TemplateIT {
           "THEBACKND_ALLOWED_INSTANCE_TYPES", "THEBACKND_TTL_MINUTES", "THEBACKND_MAX_TTL_MINUTES",
           "THEBACKND_MAX_VMS", "THEBACKND_INSTANCE_PROFILE", "THEBACKND_SUBNET_ID",
           "THEBACKND_SECURITY_GROUP_IDS", "THEBACKND_KEY_NAME", "THEBACKND_API_URL", "NIX_CACHE",
-          "NIX_TRUSTED_KEY", "THEBACKND_VERIFY_CACHE");
+          "NIX_TRUSTED_KEY", "THEBACKND_VERIFY_CACHE", "THEBACKND_LEASES_TABLE");
 
   private static JsonNode source;
   private static JsonNode deployed;
@@ -193,6 +198,7 @@ class TemplateIT {
       assertEquals(KNOWN_VARIABLES, env.keySet(), entry.getKey() + " environment");
       Config config = Config.fromEnvironment(env); // throws with the one-line message otherwise
       config.requireLaunchSettings();
+      config.requireLeasesTable();
     }
   }
 
@@ -363,6 +369,60 @@ class TemplateIT {
   }
 
   @Test
+  void createLaunchesOnlyIntoTheSubnetGroupsAndKeyPairItWasDeployedWith() {
+    JsonNode role = resource(deployed, roleOf(Endpoint.CREATE));
+    Map<String, String> conditionOf = Map.of("subnet", "HasSubnet", "key-pair", "HasKeyName", "security-group", "HasSecurityGroup");
+    Map<String, String> parameterOf = Map.of("subnet", "${SubnetId}", "key-pair", "${KeyName}", "security-group", "${Group}");
+    Set<String> seen = new TreeSet<>();
+    for (JsonNode s : statementsWith(role, "ec2:RunInstances")) {
+      for (JsonNode r : resources(s)) {
+        String type = resourceType(r);
+        if (!conditionOf.containsKey(type)) {
+          continue;
+        }
+        // Every one is an Fn::If on its parameter being set, whose true branch names that value.
+        JsonNode choice = r.path("Fn::If");
+        assertTrue(choice.isArray(), type + " is not conditioned on its parameter: " + r);
+        String condition = choice.get(0).asText();
+        assertTrue(condition.startsWith(conditionOf.get(type)), type + ": " + r);
+        assertTrue(arnPatterns(choice.get(1)).get(0).endsWith(":" + type + "/" + parameterOf.get(type)), type + ": " + r);
+        if (Set.of("HasSubnet", "HasSecurityGroups").contains(condition)) {
+          // Left empty: the default VPC's subnet and group, which the stack cannot name.
+          assertTrue(arnPatterns(choice.get(2)).get(0).endsWith(":" + type + "/*"), r.toString());
+        } else {
+          assertTrue(isNoValue(choice.get(2)), "no key pair (or no further group) at all when none is given: " + r);
+        }
+        seen.add(condition);
+      }
+    }
+    assertEquals(Set.of("HasSubnet", "HasKeyName", "HasSecurityGroups", "HasSecurityGroup2", "HasSecurityGroup3",
+        "HasSecurityGroup4", "HasSecurityGroup5"), seen);
+  }
+
+  @Test
+  void theLeasesAreAnOnDemandTableKeyedByNameThatOnlyCreateWritesAndTheDestroysRelease() {
+    JsonNode table = resource(deployed, "LeasesTable");
+    assertEquals("AWS::DynamoDB::Table", table.path("Type").asText());
+    assertEquals("Delete", table.path("DeletionPolicy").asText());
+    JsonNode p = table.path("Properties");
+    assertEquals("PAY_PER_REQUEST", p.path("BillingMode").asText());
+    assertEquals("[{\"AttributeName\":\"name\",\"KeyType\":\"HASH\"}]", p.path("KeySchema").toString());
+    assertEquals("[{\"AttributeName\":\"name\",\"AttributeType\":\"S\"}]", p.path("AttributeDefinitions").toString());
+    for (JsonNode function : functions().values()) {
+      assertEquals("{\"Ref\":\"LeasesTable\"}",
+          function.path("Properties").path("Environment").path("Variables").path("THEBACKND_LEASES_TABLE").toString());
+    }
+    for (var role : resourcesOfType("AWS::IAM::Role").entrySet()) {
+      for (JsonNode s : statements(role.getValue())) {
+        if (actions(s).stream().anyMatch(a -> a.startsWith("dynamodb:"))) {
+          assertTrue(actions(s).stream().allMatch(a -> a.startsWith("dynamodb:")), role.getKey() + ": " + s);
+          assertEquals("[{\"Fn::GetAtt\":[\"LeasesTable\",\"Arn\"]}]", resources(s).toString(), role.getKey());
+        }
+      }
+    }
+  }
+
+  @Test
   void everyTerminationRequiresOurTag() {
     for (Endpoint endpoint : Endpoint.values()) {
       for (JsonNode s : statementsWith(resource(deployed, roleOf(endpoint)), "ec2:TerminateInstances")) {
@@ -527,12 +587,36 @@ class TemplateIT {
   private static String resourceType(JsonNode resource) {
     if (resource.has("Fn::If")) {
       String a = resourceType(resource.path("Fn::If").get(1));
-      assertEquals(a, resourceType(resource.path("Fn::If").get(2)), resource.toString());
+      JsonNode otherwise = resource.path("Fn::If").get(2);
+      if (!isNoValue(otherwise)) {
+        assertEquals(a, resourceType(otherwise), resource.toString());
+      }
       return a;
     }
-    String arn = resource.path("Fn::Sub").asText(resource.asText());
+    JsonNode sub = resource.path("Fn::Sub");
+    String arn = sub.isArray() ? sub.get(0).asText() : sub.asText(resource.asText());
     String last = arn.substring(arn.lastIndexOf(':') + 1);
     return last.substring(0, last.indexOf('/'));
+  }
+
+  private static boolean isNoValue(JsonNode node) {
+    return "AWS::NoValue".equals(node.path("Ref").asText());
+  }
+
+  /** The ARN pattern of a resource, or of each branch of its Fn::If (a NoValue branch is none). */
+  private static List<String> arnPatterns(JsonNode resource) {
+    if (resource.has("Fn::If")) {
+      List<String> both = new ArrayList<>();
+      for (int branch = 1; branch <= 2; branch++) {
+        JsonNode b = resource.path("Fn::If").get(branch);
+        if (!isNoValue(b)) {
+          both.addAll(arnPatterns(b));
+        }
+      }
+      return both;
+    }
+    JsonNode sub = resource.path("Fn::Sub");
+    return List.of(sub.isArray() ? sub.get(0).asText() : sub.asText(resource.asText()));
   }
 
   private static List<String> strings(JsonNode node) {
@@ -573,6 +657,7 @@ class TemplateIT {
       case "THEBACKND_API_URL" -> "https://abcdef1234.execute-api.us-east-1.amazonaws.com";
       case "NIX_CACHE" -> "s3://thebacknd-cachebucket-abcd?region=us-east-1";
       case "NIX_TRUSTED_KEY" -> "thebacknd-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=";
+      case "THEBACKND_LEASES_TABLE" -> "thebacknd-LeasesTable-1A2B3C4D5E6F";
       default -> throw new AssertionError("no sample for " + name + " = " + value);
     };
   }

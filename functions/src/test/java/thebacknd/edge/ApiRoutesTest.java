@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import thebacknd.testing.LeasesTable;
 import thebacknd.testing.Moto;
 import thebacknd.testing.MotoTest;
 import thebacknd.testing.TestEnv;
@@ -201,6 +202,7 @@ class ApiRoutesTest extends MotoTest {
     assertEquals("aws_error", response.body().path("error").path("code").asText());
     assertTrue(response.body().path("error").path("message").asText().contains("NoSuchEntity"), response.bodyText());
     assertEquals(0, ec2.all().size());
+    assertEquals(List.of(), LeasesTable.items(), "a refused launch frees its name");
   }
 
   @Test

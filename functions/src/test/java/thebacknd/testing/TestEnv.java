@@ -25,8 +25,11 @@ public final class TestEnv {
     return env;
   }
 
+  /** Everything the functions need, the leases table in moto included (made here when missing). */
   public static Map<String, String> base() {
+    LeasesTable.ensure();
     Map<String, String> env = aws();
+    env.put("THEBACKND_LEASES_TABLE", LeasesTable.NAME);
     env.put("THEBACKND_SECRET", SECRET);
     env.put("THEBACKND_IMAGE_ID", anyImageId());
     env.put("THEBACKND_API_URL", "http://127.0.0.1:9");

@@ -1,0 +1,40 @@
+package thebacknd.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import thebacknd.config.ConfigException;
+import thebacknd.testing.MotoTest;
+
+/** A function that claims or releases leases refuses to start without the table; the others start. */
+class AppReadinessTest extends MotoTest {
+
+  private static final Set<Endpoint> USE_LEASES =
+      EnumSet.of(Endpoint.CREATE, Endpoint.DESTROY, Endpoint.DESTROY_ALL, Endpoint.DESTROY_OLD, Endpoint.DESTROY_SELF);
+
+  @Test
+  void withoutTheLeasesTableOnlyTheFunctionsThatNeedItFailAtStartUp() {
+    env.remove("THEBACKND_LEASES_TABLE");
+    App app = App.fromEnvironment(env);
+    for (Endpoint endpoint : USE_LEASES) {
+      ConfigException e = assertThrows(ConfigException.class, () -> app.requireReadyFor(endpoint), endpoint.toString());
+      assertEquals("THEBACKND_LEASES_TABLE is required to create and destroy VMs (the DynamoDB table of name leases)", e.getMessage());
+    }
+    app.requireReadyFor(Endpoint.LIST);
+    app.requireReadyFor(Endpoint.REPORT);
+    assertEquals(200, app.api().handle(Endpoint.LIST, null).status());
+  }
+
+  @Test
+  void aTableThatDoesNotExistIsA502NamingDynamoDbsErrorAndNothingIsLaunched() {
+    env.put("THEBACKND_LEASES_TABLE", "no-such-table");
+    ApiResponse response = App.fromEnvironment(env).api().handle(Endpoint.CREATE, "{}");
+    assertEquals(502, response.status(), response.bodyText());
+    assertEquals("aws_error", response.body().path("error").path("code").asText());
+    assertEquals(true, response.body().path("error").path("message").asText().contains("ResourceNotFoundException"), response.bodyText());
+    assertEquals(0, ec2.all().size());
+  }
+}
