@@ -108,6 +108,7 @@ class ApiFuzzTest {
     env.put("THEBACKND_IMAGE_ID", "ami-0123456789abcdef0");
     env.put("THEBACKND_API_URL", nowhere);
     env.put("THEBACKND_ALLOWED_INSTANCE_TYPES", "t3.micro,t3.small");
+    env.put("THEBACKND_LEASES_TABLE", "thebacknd-leases");
     env.put("NIX_CACHE", nowhere + "/cache");
     env.put("NIX_TRUSTED_KEY", "test-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=");
     env.put("THEBACKND_VERIFY_CACHE", "true");
