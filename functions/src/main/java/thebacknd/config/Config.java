@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import thebacknd.cache.CacheLocation;
 import thebacknd.cache.TrustedKeys;
+import thebacknd.output.OutputLocation;
 
 /**
  * Every setting of DESIGN §3, read once from the environment, parsed and checked at start-up, so
@@ -40,7 +41,9 @@ public record Config(
     String nixCache,
     CacheLocation cacheLocation,
     TrustedKeys trustedKeys,
-    boolean verifyCache) {
+    boolean verifyCache,
+    Optional<OutputLocation> outputBucket,
+    int maxOutputKib) {
 
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
 
@@ -91,7 +94,17 @@ public record Config(
         nixCache,
         cacheLocation,
         trustedKeys,
-        e.bool("THEBACKND_VERIFY_CACHE", true));
+        e.bool("THEBACKND_VERIFY_CACHE", true),
+        e.optional("THEBACKND_OUTPUT_BUCKET").map(b -> outputBucket("THEBACKND_OUTPUT_BUCKET", b)),
+        e.positiveInt("THEBACKND_MAX_OUTPUT_KIB", 10240));
+  }
+
+  private static OutputLocation outputBucket(String variable, String value) {
+    try {
+      return OutputLocation.parse(value);
+    } catch (IllegalArgumentException invalid) {
+      throw new ConfigException(variable + " must be a bucket name or bucket/prefix: " + invalid.getMessage());
+    }
   }
 
   /** The trusted keys as user-data carries them and the agent reads them: one space between keys. */

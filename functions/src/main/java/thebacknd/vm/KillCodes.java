@@ -6,8 +6,10 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import thebacknd.Failure;
 
 /**
  * Kill codes: lowercase hex of HMAC-SHA256(secret, vm_id). A VM proves who it is with its code;
@@ -15,6 +17,9 @@ import javax.crypto.spec.SecretKeySpec;
  * rotated without stranding running VMs.
  */
 public final class KillCodes {
+
+  private static final Pattern VM_ID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   private final Supplier<List<String>> secrets;
 
@@ -36,6 +41,25 @@ public final class KillCodes {
       match |= MessageDigest.isEqual(expected, given);
     }
     return match;
+  }
+
+  /**
+   * What every call from a VM checks first, before it reads or changes anything: a well-formed
+   * vm_id (400) whose kill code matches (403, "nothing was changed").
+   */
+  public void require(String vmId, String code) {
+    requireVmId(vmId);
+    if (!verify(vmId, code)) {
+      throw new Failure(
+          Failure.Kind.FORBIDDEN, "bad_kill_code", "The kill code does not match this vm_id; nothing was changed.");
+    }
+  }
+
+  /** A vm_id is a lowercase UUID (400 otherwise). */
+  public static void requireVmId(String vmId) {
+    if (!VM_ID.matcher(vmId).matches()) {
+      throw Failure.badRequest("invalid_vm_id", "vm_id must be a lowercase UUID.");
+    }
   }
 
   private static String hmacHex(String secret, String vmId) {

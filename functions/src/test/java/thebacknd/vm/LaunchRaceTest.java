@@ -18,7 +18,7 @@ class LaunchRaceTest {
 
   private static Vm vm(String instanceId, String vmId, String name, Instant launchedAt) {
     return new Vm(name, vmId, instanceId, "pending", "t3.micro", null, null, launchedAt,
-        launchedAt.plusSeconds(3600), false, List.of(), null, null);
+        launchedAt.plusSeconds(3600), false, List.of(), null, null, null, null);
   }
 
   @Test
