@@ -62,16 +62,26 @@ public final class OutputStore {
    * {@code If-None-Match: *}): a retried chunk is never rewritten. False when it was there.
    */
   boolean putChunkIfAbsent(String vmId, long seq, byte[] text, long total) {
+    return putIfAbsent(chunkKey(vmId, seq), text, Map.of(TOTAL, Long.toString(total)));
+  }
+
+  /** Marks the end of the output at {@code seq}; the first mark stays (a second `boot` cannot move it). */
+  void putFinal(String vmId, long seq) {
+    putIfAbsent(where.key(vmId, FINAL), Long.toString(seq).getBytes(StandardCharsets.UTF_8), Map.of());
+  }
+
+  /** S3's conditional write ({@code If-None-Match: *}); false when the key was already there. */
+  private boolean putIfAbsent(String key, byte[] content, Map<String, String> metadata) {
     PutObjectRequest request =
         PutObjectRequest.builder()
             .bucket(where.bucket())
-            .key(chunkKey(vmId, seq))
+            .key(key)
             .ifNoneMatch("*")
             .contentType("text/plain; charset=utf-8")
-            .metadata(Map.of(TOTAL, Long.toString(total)))
+            .metadata(metadata)
             .build();
     try {
-      s3.get().putObject(request, RequestBody.fromBytes(text));
+      s3.get().putObject(request, RequestBody.fromBytes(content));
       return true;
     } catch (S3Exception e) {
       if (e.statusCode() == 412) {
@@ -81,10 +91,6 @@ public final class OutputStore {
     } catch (SdkException e) {
       throw AwsErrors.failure("S3 PutObject", e);
     }
-  }
-
-  void putFinal(String vmId, long seq) {
-    put(where.key(vmId, FINAL), Long.toString(seq));
   }
 
   public void putExitCode(String vmId, int exitCode) {
