@@ -75,17 +75,28 @@ public final class OutputService {
           "A chunk carries at most " + MAX_CHUNK_BYTES + " bytes of text; chunk " + seq + " has " + bytes.length + ".");
     }
     OutputStore s = store();
-    // In order (what the agent does) the chunk before holds the running total: one HEAD. Out of
-    // order, or for chunk 0, the stored chunks are summed from a listing.
-    long before = (seq == 0 ? Optional.<Long>empty() : s.totalThrough(vmId, seq - 1))
-        .orElseGet(() -> s.storedBytesExcept(vmId, seq));
+    // The chunk before holds the running total when the chunks came in order: one HEAD. Else
+    // (chunk 0, or chunks overtaking each other: the agent keeps a few on their way at once)
+    // a listing is summed, and the total is kept again once nothing before is missing. The
+    // limit is thus exact but for chunks that overtook this one (at most the agent's window).
+    Optional<Long> through = seq == 0 ? Optional.empty() : s.totalThrough(vmId, seq - 1);
+    long before;
+    Optional<Long> total;
+    if (through.isPresent()) {
+      before = through.get();
+      total = Optional.of(before + bytes.length);
+    } else {
+      OutputStore.Stored stored = s.stored(vmId, seq);
+      before = stored.bytes();
+      total = stored.allBefore() ? Optional.of(stored.bytesBefore() + bytes.length) : Optional.empty();
+    }
     if (before + bytes.length > maxOutputBytes) {
       throw new Failure(
           Failure.Kind.TOO_LARGE, "output_too_large",
           "This VM's output reached the limit of " + maxOutputBytes / 1024 + " KiB (THEBACKND_MAX_OUTPUT_KIB); chunk "
               + seq + " was not kept.");
     }
-    s.putChunkIfAbsent(vmId, seq, bytes, before + bytes.length);
+    s.putChunkIfAbsent(vmId, seq, bytes, total);
     if (isFinal) {
       s.putFinal(vmId, seq);
     }

@@ -22,7 +22,7 @@ import thebacknd.aws.AwsErrors;
  *
  * <pre>
  *   [prefix/]VM_ID/chunk/000000042   the text of chunk 42 (UTF-8); metadata "total": the bytes
- *                                    of chunks 0…42 together, when they arrived in order
+ *                                    of chunks 0…42 together, when 0…41 were all there first
  *   [prefix/]VM_ID/exit-code         the program's exit code, as {@code report} received it
  *   [prefix/]VM_ID/final             the seq of the final chunk
  * </pre>
@@ -61,8 +61,9 @@ public final class OutputStore {
    * Stores chunk {@code seq} unless it is there already (S3's conditional write,
    * {@code If-None-Match: *}): a retried chunk is never rewritten. False when it was there.
    */
-  boolean putChunkIfAbsent(String vmId, long seq, byte[] text, long total) {
-    return putIfAbsent(chunkKey(vmId, seq), text, Map.of(TOTAL, Long.toString(total)));
+  /** @param total the bytes of chunks 0…seq, when known (see {@link #stored}) */
+  boolean putChunkIfAbsent(String vmId, long seq, byte[] text, Optional<Long> total) {
+    return putIfAbsent(chunkKey(vmId, seq), text, total.map(t -> Map.of(TOTAL, Long.toString(t))).orElse(Map.of()));
   }
 
   /** Marks the end of the output at {@code seq}; the first mark stays (a second `boot` cannot move it). */
@@ -122,18 +123,31 @@ public final class OutputStore {
     }
   }
 
-  /** The bytes of every stored chunk of this VM but {@code except}, summed from a full listing. */
-  long storedBytesExcept(String vmId, long except) {
-    String prefix = where.key(vmId, CHUNK);
-    String skip = chunkKey(vmId, except);
-    ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(where.bucket()).prefix(prefix).build();
-    return AwsErrors.call(
-        "S3",
-        "ListObjectsV2",
-        () -> s3.get().listObjectsV2Paginator(request).contents().stream()
-            .filter(o -> !o.key().equals(skip))
-            .mapToLong(S3Object::size)
-            .sum());
+  /**
+   * What a full listing says of the chunks stored besides {@code seq}: all their bytes; the bytes
+   * of those before it; and whether all of those before it are there.
+   */
+  record Stored(long bytes, long bytesBefore, boolean allBefore) {}
+
+  Stored stored(String vmId, long seq) {
+    ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(where.bucket()).prefix(where.key(vmId, CHUNK)).build();
+    List<S3Object> chunks =
+        AwsErrors.call("S3", "ListObjectsV2", () -> s3.get().listObjectsV2Paginator(request).contents().stream().toList());
+    long bytes = 0;
+    long bytesBefore = 0;
+    long countBefore = 0;
+    for (S3Object chunk : chunks) {
+      long other = seqOf(vmId, chunk.key()).orElse(-1L);
+      if (other == seq || other < 0) {
+        continue;
+      }
+      bytes += chunk.size();
+      if (other < seq) {
+        bytesBefore += chunk.size();
+        countBefore++;
+      }
+    }
+    return new Stored(bytes, bytesBefore, countBefore == seq);
   }
 
   /** The VM's objects after chunk {@code after} (-1: from the start), at most {@code max} keys. */

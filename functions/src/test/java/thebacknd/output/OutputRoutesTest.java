@@ -144,6 +144,23 @@ class OutputRoutesTest extends MotoTest {
   }
 
   @Test
+  void theRunningTotalSurvivesChunksOvertakingEachOther() {
+    env.put("THEBACKND_MAX_OUTPUT_KIB", "1");
+    String vmId = anyVmId();
+    output(vmId, 0, "a".repeat(100), false);
+    output(vmId, 2, "c".repeat(100), false);
+    assertEquals(null, total(vmId, 2), "chunk 1 was missing: no running total");
+    output(vmId, 1, "b".repeat(100), false);
+    assertEquals("200", total(vmId, 1));
+    output(vmId, 3, "d".repeat(100), false);
+    assertEquals("400", total(vmId, 3), "summed from a listing once nothing before was missing");
+    output(vmId, 4, "e".repeat(100), false);
+    assertEquals("500", total(vmId, 4), "and in order again: from the chunk before");
+    assertEquals(200, output(vmId, 5, "f".repeat(524), false).status(), "1024 bytes in all");
+    assertEquals(413, output(vmId, 6, "g", false).status());
+  }
+
+  @Test
   void aWrongKillCodeIs403AndNothingIsStored() {
     String vmId = programVm();
     String otherVmId = programVm();
@@ -373,6 +390,10 @@ class OutputRoutesTest extends MotoTest {
 
   private List<String> keys(String vmId) {
     return s3.listObjectsV2(r -> r.bucket(BUCKET).prefix(vmId + "/chunk/")).contents().stream().map(S3Object::key).toList();
+  }
+
+  private String total(String vmId, int seq) {
+    return s3.headObject(r -> r.bucket(BUCKET).key(vmId + "/chunk/" + String.format("%09d", seq))).metadata().get("total");
   }
 
   private List<String> allKeys() {
