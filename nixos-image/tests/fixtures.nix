@@ -13,7 +13,8 @@
 #   programs  programs for the output tests (DESIGN §9), in one store path: bin/talk (its
 #             arguments back, stdout and stderr interleaved, the exit status it is given),
 #             bin/big (N bytes of lines), bin/garbage (invalid UTF-8), bin/silent (nothing),
-#             bin/slow (a line a second), bin/forever (a line, then never ends); for dev/bench,
+#             bin/slow (a line a second), bin/forever (a line, then never ends), bin/greet
+#             (examples/program.nix's greet, for dev/demo); for dev/bench,
 #             bin/ticker (lines stamped with the time they were printed) and bin/burst (a
 #             stamped line, then N bytes)
 #
@@ -129,7 +130,18 @@ let
     echo "start $(date +%s%N)"
     exec "$(dirname "$0")/big" "$1"
     EOF
-    chmod +x talk big garbage silent slow forever ticker burst
+    cat > greet <<'EOF'
+    #!/bin/sh
+    # greet NAME [EXIT-STATUS]: examples/program.nix's program, on the host's /bin/sh.
+    if [ "$#" -lt 1 ]; then
+      echo "usage: greet NAME [EXIT-STATUS]" >&2
+      exit 2
+    fi
+    echo "Hello, $1, from $(uname -n) ($(uname -m))."
+    echo "This line goes to stderr: both streams come back, in order." >&2
+    exit "''${2:-0}"
+    EOF
+    chmod +x talk big garbage silent slow forever ticker burst greet
   '';
 in
 {
