@@ -96,6 +96,37 @@ class BuildToplevelScriptTest {
   }
 
   @Test
+  void runMinusAOfAProgramPassesTheArgumentsAfterDashDash() throws IOException {
+    // A program as examples/program.nix builds one: a store path that is an executable file.
+    Path file = work.resolve("program-" + System.nanoTime() + ".nix");
+    Files.writeString(file, """
+        { greet = builtins.derivation {
+            name = "greet"; system = builtins.currentSystem; builder = "/bin/sh"; PATH = "/usr/bin:/bin";
+            args = [ "-c" "echo '#!/bin/sh' > $out; chmod +x $out # %s" ];
+          }; }
+        """.formatted(file));
+    // Its own bucket: Nix remembers what it pushed to a cache URL (and would skip nix-cache-info).
+    CacheBucket bucket = CacheBucket.create("program-cache");
+    Map<String, String> env = TestEnv.base();
+    env.putAll(scriptEnv());
+    env.put("NIX_CACHE", bucket.httpUrl());
+    env.put("NIX_TRUSTED_KEY", key.publicKey());
+    env.put("THEBACKND_VERIFY_CACHE", "true");
+    env.put("THEBACKND_SCRIPTS_DIR", SCRIPT.getParent().toString());
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    int exitCode = Main.execute(new String[] {"run", "--local", "--json", "-A", "greet", file.toString(), "--", "Ada", "3"},
+        env, new PrintWriter(out, true), new PrintWriter(err, true));
+
+    assertEquals(0, exitCode, out + "\n" + err);
+    String greet = Nix.run(work, "nix-build", file.toString(), "-A", "greet", "--no-out-link").lastLine();
+    var vm = thebacknd.Json.parse(out.toString()).path("vm");
+    assertEquals(greet, vm.path("nix_binary").asText(), "a store path that is a file is a program");
+    assertEquals("[\"Ada\",\"3\"]", vm.path("args").toString(), "FILE before --, the arguments after");
+  }
+
+  @Test
   void helpExplainsTheEnvironment() {
     Command.Result result = script(scriptEnv(), "--help");
     assertEquals(0, result.exitCode());

@@ -274,6 +274,20 @@ class CliTest extends MotoTest {
   }
 
   @Test
+  void runMinusAWithoutAFileLeavesEveryArgumentAfterDashDashToTheProgram() throws Exception {
+    // Stands in for toplevel-scripts/build-toplevel.sh: records what it was given, "builds" PROGRAM.
+    Path scripts = Files.createTempDirectory("thebacknd-scripts");
+    Path build = Files.writeString(scripts.resolve("build-toplevel.sh"),
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/argv\"\necho " + PROGRAM + "\n");
+    build.toFile().setExecutable(true);
+    cliEnv.put("THEBACKND_SCRIPTS_DIR", scripts.toString());
+    Result run = cli("run", "--json", "-A", "greet", "--", "Ada", "3");
+    assertEquals(0, run.exit(), run.err());
+    assertEquals(List.of("-A", "greet"), Files.readAllLines(scripts.resolve("argv")), "no FILE: build-toplevel.sh's default");
+    assertEquals(List.of("Ada", "3"), strings(Json.parse(run.out()).path("vm").path("args")));
+  }
+
+  @Test
   void logsPrintsFollowsAndStillShowsAVmThatIsGone() throws Exception {
     String vmId = Json.parse(cli("run", "--json", PROGRAM).out()).path("vm").path("vm_id").asText();
     output(vmId, 0, "line 1\n");
