@@ -41,12 +41,16 @@ final class LogReader {
 
   /**
    * Reads what has arrived since the last read, handing each chunk's text to {@code text} and each
-   * answer to {@code page}; true when any chunk came. An error answer is a {@link CliException}.
+   * answer to {@code page}; true when any chunk came. A throttled or briefly failing API (429,
+   * 502-504) is asked again at the next read; any other error answer is a {@link CliException}.
    */
   boolean read(Consumer<String> text, Consumer<JsonNode> page) {
     boolean any = false;
     for (int pages = 0; pages < MAX_PAGES; pages++) {
       ApiResponse response = client.get(Endpoint.LOGS, Map.of(parameter, value, "after", Long.toString(next)));
+      if (worthRetrying(response)) {
+        return any;
+      }
       if (response.status() >= 400) {
         throw new CliException(Main.FAILED, Answer.describe(response));
       }
@@ -74,6 +78,11 @@ final class LogReader {
       any = true;
     }
     return any;
+  }
+
+  /** An answer worth asking again for: throttled, or AWS failing for a moment. */
+  static boolean worthRetrying(ApiResponse response) {
+    return response.status() == 429 || (response.status() >= 502 && response.status() <= 504);
   }
 
   boolean done() {

@@ -60,7 +60,13 @@ final class ProgramWait {
     while (Instant.now().isBefore(deadline)) {
       if (!Instant.now().isBefore(nextList)) {
         nextList = Instant.now().plus(listEvery);
-        Optional<JsonNode> vm = listed(vmId);
+        Optional<JsonNode> vm;
+        try {
+          vm = listed(vmId);
+        } catch (AskAgain throttled) {
+          Thread.sleep(logsEvery.toMillis());
+          continue;
+        }
         if (vm.isEmpty() && (seen || unseenRounds++ >= NOT_YET_LISTED_ROUNDS)) {
           return gone(logs, name, lastPhase);
         }
@@ -143,8 +149,18 @@ final class ProgramWait {
     return code != null ? code : NOT_FINISHED;
   }
 
+  /** GET /list was throttled or failed for a moment: ask again at the next poll. */
+  private static final class AskAgain extends RuntimeException {
+    AskAgain() {
+      super(null, null, false, false);
+    }
+  }
+
   private Optional<JsonNode> listed(String vmId) {
     ApiResponse listed = client.call(Endpoint.LIST, null);
+    if (LogReader.worthRetrying(listed)) {
+      throw new AskAgain();
+    }
     if (listed.status() >= 400) {
       throw new CliException(NOT_FINISHED, Answer.describe(listed));
     }

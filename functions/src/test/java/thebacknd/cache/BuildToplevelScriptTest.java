@@ -74,13 +74,7 @@ class BuildToplevelScriptTest {
   void runMinusABuildsPushesAndCreatesAVmWhoseClosureIsVerified() {
     Path file = nix.writeTinyClosure();
     CacheBucket bucket = CacheBucket.create("cache");
-    Map<String, String> env = TestEnv.base();
-    env.putAll(scriptEnv());
-    // Debian's Nix cannot write s3:// caches; it pushes into the emulated bucket over HTTP PUT.
-    env.put("NIX_CACHE", bucket.httpUrl());
-    env.put("NIX_TRUSTED_KEY", key.publicKey());
-    env.put("THEBACKND_VERIFY_CACHE", "true");
-    env.put("THEBACKND_SCRIPTS_DIR", SCRIPT.getParent().toString());
+    Map<String, String> env = cliEnv(bucket);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
 
@@ -107,12 +101,7 @@ class BuildToplevelScriptTest {
         """.formatted(file));
     // Its own bucket: Nix remembers what it pushed to a cache URL (and would skip nix-cache-info).
     CacheBucket bucket = CacheBucket.create("program-cache");
-    Map<String, String> env = TestEnv.base();
-    env.putAll(scriptEnv());
-    env.put("NIX_CACHE", bucket.httpUrl());
-    env.put("NIX_TRUSTED_KEY", key.publicKey());
-    env.put("THEBACKND_VERIFY_CACHE", "true");
-    env.put("THEBACKND_SCRIPTS_DIR", SCRIPT.getParent().toString());
+    Map<String, String> env = cliEnv(bucket);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
 
@@ -124,6 +113,18 @@ class BuildToplevelScriptTest {
     var vm = thebacknd.Json.parse(out.toString()).path("vm");
     assertEquals(greet, vm.path("nix_binary").asText(), "a store path that is a file is a program");
     assertEquals("[\"Ada\",\"3\"]", vm.path("args").toString(), "FILE before --, the arguments after");
+  }
+
+  /** The CLI's environment for run -A against this bucket, with the closure check on. */
+  private static Map<String, String> cliEnv(CacheBucket bucket) {
+    Map<String, String> env = TestEnv.base();
+    env.putAll(scriptEnv());
+    // Debian's Nix cannot write s3:// caches; it pushes into the emulated bucket over HTTP PUT.
+    env.put("NIX_CACHE", bucket.httpUrl());
+    env.put("NIX_TRUSTED_KEY", key.publicKey());
+    env.put("THEBACKND_VERIFY_CACHE", "true");
+    env.put("THEBACKND_SCRIPTS_DIR", SCRIPT.getParent().toString());
+    return env;
   }
 
   @Test

@@ -206,8 +206,7 @@ class CliTest extends MotoTest {
 
   @Test
   void runProgramWaitPrintsItsOutputOnStdoutThePhasesOnStderrAndExitsWithItsCode() throws Exception {
-    CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli(
-        "run", "--wait", "--poll-seconds", "1", "--logs-poll-millis", "100", PROGRAM, "Ada", "with space", "--", "-n", "$HOME"));
+    CompletableFuture<Result> run = runWaitInTheBackground(PROGRAM, "Ada", "with space", "--", "-n", "$HOME");
     String vmId = createdVmId();
     assertEquals(List.of("Ada", "with space", "-n", "$HOME"), strings(listed().get(0).path("args")), "PATH, then ARGS, also after --");
     report(vmId, "booting");
@@ -231,8 +230,7 @@ class CliTest extends MotoTest {
 
   @Test
   void runProgramWaitExits125WhenTheVmFailsBeforeTheProgramRanWithItsLogOnStderr() throws Exception {
-    CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli(
-        "run", "--wait", "--poll-seconds", "1", "--logs-poll-millis", "100", PROGRAM));
+    CompletableFuture<Result> run = runWaitInTheBackground(PROGRAM);
     String vmId = createdVmId();
     report(vmId, "fetching");
     call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "not in the cache")));
@@ -247,8 +245,7 @@ class CliTest extends MotoTest {
 
   @Test
   void runProgramWaitExits125WhenTheVmIsGoneBeforeItsProgramFinished() throws Exception {
-    CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli(
-        "run", "--wait", "--poll-seconds", "1", "--logs-poll-millis", "100", PROGRAM));
+    CompletableFuture<Result> run = runWaitInTheBackground(PROGRAM);
     String vmId = createdVmId();
     report(vmId, "running");
     output(vmId, 0, "still working\n");
@@ -483,6 +480,13 @@ class CliTest extends MotoTest {
     String expected = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     assertTrue(process.waitFor(30, TimeUnit.SECONDS));
     assertEquals(expected, m.group(3), "botocore computes the same SigV4 signature for " + request.method() + " " + request.url());
+  }
+
+  /** {@code thebacknd run --wait ARGS} (polling quickly), while the test plays the VM. */
+  private CompletableFuture<Result> runWaitInTheBackground(String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of("run", "--wait", "--poll-seconds", "1", "--logs-poll-millis", "100"));
+    command.addAll(List.of(args));
+    return CompletableFuture.supplyAsync(() -> cli(command.toArray(String[]::new)));
   }
 
   private String createdVmId() {
