@@ -3,6 +3,7 @@
 
   aws.py image-id                      an AMI moto knows, for THEBACKND_IMAGE_ID
   aws.py upload-cache DIR BUCKET       create BUCKET and upload a `nix copy --to file://DIR` cache
+  aws.py create-bucket BUCKET          create an empty, private BUCKET (the output bucket)
   aws.py user-data INSTANCE_ID         the user-data `create` launched the instance with
   aws.py instance INSTANCE_ID          {"state", "tags": {…}, "metadata_tags"} of one instance, as JSON
   aws.py tag INSTANCE_ID KEY VALUE     set a tag, as `POST /extend` moves thebacknd:expires-at
@@ -59,6 +60,10 @@ def upload_cache(directory, bucket):
     print(count)
 
 
+def create_bucket(bucket):
+    client("s3").create_bucket(Bucket=bucket)
+
+
 def user_data(instance_id):
     answer = client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
     sys.stdout.write(base64.b64decode(answer["UserData"]["Value"]).decode())
@@ -87,6 +92,7 @@ def metadata_tags(instance_id, state):
 COMMANDS = {
     "image-id": image_id,
     "upload-cache": upload_cache,
+    "create-bucket": create_bucket,
     "user-data": user_data,
     "instance": instance,
     "tag": tag,

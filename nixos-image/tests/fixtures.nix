@@ -10,6 +10,13 @@
 #             itself, names the failed unit and exits with status 4
 #   agent     a stand-in named like the agent's package, which every thebacknd toplevel holds
 #             (DESIGN §10); the toplevels refer to it
+#   programs  programs for the output tests (DESIGN §9), in one store path: bin/talk (its
+#             arguments back, stdout and stderr interleaved, the exit status it is given),
+#             bin/big (N bytes of lines), bin/garbage (invalid UTF-8), bin/silent (nothing),
+#             bin/slow (a line a second), bin/forever (a line, then never ends), bin/greet
+#             (examples/program.nix's greet, for dev/demo); for dev/bench,
+#             bin/ticker (lines stamped with the time they were printed) and bin/burst (a
+#             stamped line, then N bytes)
 #
 # STATEDIR is baked into every path, so each run builds paths no earlier run pushed, cached or
 # left rooted (an interrupted run's profile links still point at its own paths).
@@ -72,7 +79,71 @@ let
     EOF
     chmod +x "$out/bin/hello"
   '';
+  programs = shell "thebacknd-${label}-programs" ''
+    mkdir -p "$out/bin"
+    cd "$out/bin"
+    cat > talk <<'EOF'
+    #!/bin/sh
+    # built for ${stateDir}
+    # talk STATUS ARGS...: the arguments back, each in brackets; stderr between stdout lines;
+    # a last line without a newline; exits with STATUS.
+    status=$1
+    shift
+    echo "argc=$#"
+    echo "to stderr, between two stdout lines" >&2
+    for arg in "$@"; do printf '[%s]\n' "$arg"; done
+    printf 'the end, no newline'
+    exit "$status"
+    EOF
+    cat > big <<'EOF'
+    #!/bin/sh
+    # big BYTES: that many bytes of numbered lines.
+    seq -f 'line %07.0f of a program that prints a lot' 1 $(($1 / 40 + 1)) | head -c "$1"
+    EOF
+    cat > garbage <<'EOF'
+    #!/bin/sh
+    printf 'valid, then invalid: \377\376 and a cut character: \303\n'
+    printf 'caf\303\251 \342\234\223\n'
+    EOF
+    cat > silent <<'EOF'
+    #!/bin/sh
+    exit 0
+    EOF
+    cat > slow <<'EOF'
+    #!/bin/sh
+    for i in 1 2 3 4; do echo "slow line $i"; sleep 1; done
+    EOF
+    cat > forever <<'EOF'
+    #!/bin/sh
+    echo "started; never ends"
+    exec sleep 100000
+    EOF
+    cat > ticker <<'EOF'
+    #!/bin/sh
+    # ticker COUNT SECONDS: COUNT lines "tick NANOSECONDS", SECONDS apart.
+    i=0
+    while [ "$i" -lt "$1" ]; do echo "tick $(date +%s%N)"; sleep "$2"; i=$((i + 1)); done
+    EOF
+    cat > burst <<'EOF'
+    #!/bin/sh
+    # burst BYTES: "start NANOSECONDS", then BYTES of lines as fast as it can.
+    echo "start $(date +%s%N)"
+    exec "$(dirname "$0")/big" "$1"
+    EOF
+    cat > greet <<'EOF'
+    #!/bin/sh
+    # greet NAME [EXIT-STATUS]: examples/program.nix's program, on the host's /bin/sh.
+    if [ "$#" -lt 1 ]; then
+      echo "usage: greet NAME [EXIT-STATUS]" >&2
+      exit 2
+    fi
+    echo "Hello, $1, from $(uname -n) ($(uname -m))."
+    echo "This line goes to stderr: both streams come back, in order." >&2
+    exit "''${2:-0}"
+    EOF
+    chmod +x talk big garbage silent slow forever ticker burst greet
+  '';
 in
 {
-  inherit toplevel motd hello base broken agent;
+  inherit toplevel motd hello base broken agent programs;
 }

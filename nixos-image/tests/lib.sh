@@ -13,6 +13,10 @@
 
 readonly lab_bucket=thebacknd-cache
 readonly lab_leases_table=thebacknd-leases
+# Where `thebacknd serve` keeps the VMs' output (DESIGN §9), and how much per VM: 6 MiB, so the
+# 5 MB program fits and a 7 MB one meets the limit.
+readonly lab_output_bucket=thebacknd-output
+readonly lab_max_output_kib=6144
 readonly lab_python="$repo_root/.venv/bin/python"
 lab_dir=""
 lab_server_pid=""
@@ -27,6 +31,7 @@ lab_hello=""
 lab_base=""
 lab_broken=""
 lab_agent_stub=""
+lab_programs=""
 
 # lab_init: a fresh directory for everything the lab writes; Nix's download cache goes there too.
 lab_init() {
@@ -56,21 +61,23 @@ lab_wait_for_line() {
 }
 
 # lab_build LABEL: builds the fixtures offline (fixtures.nix): a toplevel, the file it refers to,
-# a program, the system a VM booted with, a toplevel whose switch fails, the agent stand-in.
+# a program, the system a VM booted with, a toplevel whose switch fails, the agent stand-in, the
+# output tests' programs.
 lab_build() {
   local -a built
   # The builders use the host's /bin/sh and coreutils: no sandbox (root may turn it off).
   mapfile -t built < <(nix-build "$repo_root/nixos-image/tests/fixtures.nix" --no-out-link --option sandbox false \
     --argstr stateDir "$lab_dir" --argstr label "$1" \
-    -A toplevel -A motd -A hello -A base -A broken -A agent 2>"$lab_dir/nix-build.log") \
+    -A toplevel -A motd -A hello -A base -A broken -A agent -A programs 2>"$lab_dir/nix-build.log") \
     || true
-  ((${#built[@]} == 6)) || { cat "$lab_dir/nix-build.log" >&2; die "building the fixtures failed"; }
+  ((${#built[@]} == 7)) || { cat "$lab_dir/nix-build.log" >&2; die "building the fixtures failed"; }
   lab_toplevel=${built[0]}
   lab_motd=${built[1]}
   lab_hello=${built[2]}
   lab_base=${built[3]}
   lab_broken=${built[4]}
   lab_agent_stub=${built[5]}
+  lab_programs=${built[6]}
 }
 
 # lab_push PATH...: a fresh signing key, signs the closures, `nix copy`s them into a file:// cache
@@ -127,10 +134,12 @@ lab_serve() {
   secret=$(head -c 24 /dev/urandom | base64)
   lab_api_url="http://127.0.0.1:$port"
   lab_leases_table
+  lab_aws create-bucket "$lab_output_bucket"
   THEBACKND_SECRET=$secret THEBACKND_IMAGE_ID=$image THEBACKND_API_URL=$lab_api_url \
     THEBACKND_LEASES_TABLE=$lab_leases_table \
     NIX_CACHE=$lab_cache_url NIX_TRUSTED_KEY=$lab_public_key \
     THEBACKND_VERIFY_CACHE=true \
+    THEBACKND_OUTPUT_BUCKET=$lab_output_bucket THEBACKND_MAX_OUTPUT_KIB=$lab_max_output_kib \
     "$repo_root/toplevel-scripts/thebacknd" serve --port "$port" >"$lab_dir/serve.log" 2>&1 &
   lab_server_pid=$!
   lab_wait_for_line "$lab_dir/serve.log" '^thebacknd: serving on ' 60 "$lab_server_pid" >/dev/null
@@ -188,7 +197,7 @@ lab_stop() {
     rm -rf "$lab_dir"/vms/*/profiles
     local -a paths=()
     local path
-    for path in "$lab_toplevel" "$lab_motd" "$lab_hello" "$lab_base" "$lab_broken" "$lab_agent_stub"; do
+    for path in "$lab_toplevel" "$lab_motd" "$lab_hello" "$lab_base" "$lab_broken" "$lab_agent_stub" "$lab_programs"; do
       [[ -n $path ]] || continue
       paths+=("$path")
       # ... and the derivations that built them, so a run leaves nothing in the store.

@@ -27,16 +27,19 @@ final class Answer {
 
   static int error(CommandSpec spec, ApiResponse response) {
     PrintWriter err = spec.commandLine().getErr();
-    JsonNode error = response.body().path("error");
-    err.println(
-        "thebacknd: "
-            + error.path("message").asText("HTTP " + response.status())
-            + " ["
-            + error.path("code").asText("http_" + response.status())
-            + ", HTTP "
-            + response.status()
-            + "]");
+    err.println("thebacknd: " + describe(response));
     err.flush();
     return Main.FAILED;
+  }
+
+  /** An error answer in one line: "message [code, HTTP status]". */
+  static String describe(ApiResponse response) {
+    JsonNode error = response.body().path("error");
+    return error.path("message").asText("HTTP " + response.status())
+        + " ["
+        + error.path("code").asText("http_" + response.status())
+        + ", HTTP "
+        + response.status()
+        + "]";
   }
 }

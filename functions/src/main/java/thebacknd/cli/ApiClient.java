@@ -1,5 +1,6 @@
 package thebacknd.cli;
 
+import java.util.Map;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 
@@ -8,4 +9,7 @@ interface ApiClient {
 
   /** Sends {@code body} (any JSON-serialisable value, or null for none) to the endpoint. */
   ApiResponse call(Endpoint endpoint, Object body);
+
+  /** A GET route with query parameters ({@code /logs?vm_id=…&after=…}). */
+  ApiResponse get(Endpoint endpoint, Map<String, String> query);
 }

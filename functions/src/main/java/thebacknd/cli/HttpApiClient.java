@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -21,6 +22,7 @@ import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
 import thebacknd.Failure;
 import thebacknd.Json;
 import thebacknd.Lazy;
@@ -67,8 +69,16 @@ final class HttpApiClient implements ApiClient {
 
   @Override
   public ApiResponse call(Endpoint endpoint, Object body) {
-    String text = body == null ? "" : Json.write(body);
-    URI uri = resolve(endpoint);
+    return send(endpoint, Map.of(), body == null ? "" : Json.write(body));
+  }
+
+  @Override
+  public ApiResponse get(Endpoint endpoint, Map<String, String> query) {
+    return send(endpoint, query, "");
+  }
+
+  private ApiResponse send(Endpoint endpoint, Map<String, String> query, String text) {
+    URI uri = resolve(endpoint, query);
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT);
     if (endpoint.method.equals("GET")) {
       request.GET();
@@ -76,7 +86,7 @@ final class HttpApiClient implements ApiClient {
       request.POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8));
       request.header("Content-Type", "application/json");
     }
-    signingRegion.ifPresent(region -> sign(request, uri, endpoint.method, text, region));
+    signingRegion.ifPresent(region -> sign(request, uri, query, endpoint.method, text, region));
     HttpResponse<String> response;
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -99,9 +109,16 @@ final class HttpApiClient implements ApiClient {
     }
   }
 
-  private URI resolve(Endpoint endpoint) {
+  private URI resolve(Endpoint endpoint, Map<String, String> query) {
     String root = base.toString().replaceAll("/+$", "");
-    return URI.create(root + endpoint.path);
+    StringBuilder parameters = new StringBuilder();
+    // In a fixed order, each part percent-encoded as SigV4's canonical query string has it.
+    new TreeMap<>(query).forEach((name, value) -> parameters
+        .append(parameters.length() == 0 ? "?" : "&")
+        .append(SdkHttpUtils.urlEncode(name))
+        .append('=')
+        .append(SdkHttpUtils.urlEncode(value)));
+    return URI.create(root + endpoint.path + parameters);
   }
 
   private static JsonNode parse(HttpResponse<String> response) {
@@ -124,19 +141,20 @@ final class HttpApiClient implements ApiClient {
     return error;
   }
 
-  private void sign(HttpRequest.Builder request, URI uri, String method, String body, String region) {
-    SdkHttpRequest unsigned =
+  private void sign(HttpRequest.Builder request, URI uri, Map<String, String> query, String method, String body, String region) {
+    SdkHttpRequest.Builder unsigned =
         SdkHttpRequest.builder()
             .uri(uri)
             .method(SdkHttpMethod.fromValue(method))
-            .putHeader("Content-Type", "application/json")
-            .build();
+            .putHeader("Content-Type", "application/json");
+    // The signature covers the query string too; the builder takes its parameters unencoded.
+    query.forEach(unsigned::putRawQueryParameter);
     SignedRequest signed =
         AwsV4HttpSigner.create()
             .sign(
                 r ->
                     r.identity(credentials.get())
-                        .request(unsigned)
+                        .request(unsigned.build())
                         .payload(ContentStreamProvider.fromUtf8String(body))
                         .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
                         .putProperty(AwsV4HttpSigner.REGION_NAME, region));

@@ -1,6 +1,8 @@
 package thebacknd.cli;
 
+import java.util.Map;
 import thebacknd.Json;
+import thebacknd.edge.ApiRequest;
 import thebacknd.edge.App;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
@@ -19,5 +21,11 @@ final class LocalApiClient implements ApiClient {
     // A missing setting is the caller's configuration error (exit 2), not a failed call.
     app.requireReadyFor(endpoint);
     return app.api().handle(endpoint, body == null ? null : Json.write(body));
+  }
+
+  @Override
+  public ApiResponse get(Endpoint endpoint, Map<String, String> query) {
+    app.requireReadyFor(endpoint);
+    return app.api().handle(new ApiRequest(endpoint.method, endpoint.path, query, null));
   }
 }

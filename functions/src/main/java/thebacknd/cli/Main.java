@@ -1,19 +1,25 @@
 package thebacknd.cli;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 import thebacknd.Failure;
 import thebacknd.config.ConfigException;
 
 /**
  * {@code thebacknd}: the developer's command. Exit codes: 0 ok, 1 the operation failed, 2 usage or
- * configuration error.
+ * configuration error; {@code run PROGRAM --wait} exits with the program's code (125 when it never
+ * finished), {@code ssh} with ssh's.
  */
 @Command(
     name = "thebacknd",
     mixinStandardHelpOptions = true,
+    // Every subcommand answers --help (and --version) too (DESIGN §7).
+    scope = ScopeType.INHERIT,
     version = "thebacknd 0.1.0",
     description = "Run a NixOS toplevel or a program on a fresh, self-destroying EC2 VM.",
     subcommands = {
@@ -23,6 +29,9 @@ import thebacknd.config.ConfigException;
       DestroyAllCommand.class,
       DestroyOldCommand.class,
       ServeCommand.class,
+      LogsCommand.class,
+      ConsoleCommand.class,
+      SshCommand.class,
       CacheCommand.class,
       CompletionCommand.class
     })
@@ -48,7 +57,10 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    // UTF-8 whatever the locale: a program's output (run --wait, logs) is UTF-8 text.
+    PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+    System.exit(execute(args, System.getenv(), out, err));
   }
 
   /** Runs one command line; used by {@link #main} and by tests (with their own env and streams). */

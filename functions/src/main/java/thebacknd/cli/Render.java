@@ -12,7 +12,7 @@ import thebacknd.edge.ApiResponse;
 /** Human output: a table of VMs and one-line summaries. {@code --json} bypasses all of this. */
 final class Render {
 
-  private static final String[] HEADER = {"NAME", "STATE", "PHASE", "TYPE", "EXPIRES", "PUBLIC IP", "RUNS"};
+  private static final String[] HEADER = {"NAME", "STATE", "PHASE", "EXIT", "TYPE", "EXPIRES", "PUBLIC IP", "RUNS"};
 
   private Render() {}
 
@@ -33,6 +33,7 @@ final class Render {
             text(vm, "name"),
             text(vm, "state"),
             text(vm, "phase"),
+            text(vm, "exit_code"),
             text(vm, "instance_type"),
             expiry(vm, now),
             vm.path("public_ips").isEmpty() ? "-" : vm.path("public_ips").get(0).asText(),
@@ -64,7 +65,9 @@ final class Render {
       return vm.get("nix_toplevel").asText();
     }
     if (!vm.path("nix_binary").isNull() && vm.has("nix_binary")) {
-      return vm.get("nix_binary").asText();
+      StringBuilder runs = new StringBuilder(vm.get("nix_binary").asText());
+      vm.path("args").forEach(arg -> runs.append(' ').append(Json.write(arg.asText())));
+      return runs.toString();
     }
     return "(base image)";
   }

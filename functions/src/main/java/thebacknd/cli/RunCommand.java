@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,19 +35,28 @@ import thebacknd.edge.Endpoint;
     description = {
       "Create a VM running PATH: a NixOS toplevel (/nix/store/…-nixos-system-…), a program inside a",
       "store path (/nix/store/…-hello/bin/hello), or nothing for the plain base image.",
-      "With -A ATTR [FILE], build, sign and push the toplevel first (toplevel-scripts/build-toplevel.sh)."
+      "With -A ATTR [FILE], build, sign and push the toplevel first (toplevel-scripts/build-toplevel.sh).",
+      "A program's ARGS follow PATH (after --, for any that starts with -) and become its argv.",
+      "run PROGRAM --wait prints the phases on stderr and the program's output on stdout as it comes,",
+      "and exits with the program's exit code (125 when thebacknd or the VM failed before it finished)."
     })
 final class RunCommand implements Callable<Integer> {
 
   /** Polls allowed before a just-created VM first shows up in list. */
   private static final int NOT_YET_LISTED_ROUNDS = 5;
+  /** Lines of a failed VM's log shown by run --wait. */
+  private static final int LOG_TAIL_LINES = 20;
+  private static final int LOG_TAIL_ROUNDS = 5;
 
   @ParentCommand Main main;
   @Mixin ApiOptions api;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "PATH", description = "Store path to run (with -A: the Nix file to build from).")
-  String path;
+  @Parameters(
+      arity = "0..*",
+      paramLabel = "PATH [ARGS]",
+      description = "Store path to run (with -A: the Nix file to build from, before any --), then a program's arguments.")
+  List<String> positionals = new ArrayList<>();
 
   @Option(names = {"-A", "--attr"}, paramLabel = "ATTR", description = "Build this attribute of FILE (default ./default.nix) first.")
   String attr;
@@ -60,7 +70,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--ttl", paramLabel = "MINUTES", description = "Lifetime in minutes before the VM destroys itself.")
   Integer ttlMinutes;
 
-  @Option(names = "--wait", description = "Show the VM's phases until it is running (or failed).")
+  @Option(names = "--wait", description = "Show the VM's phases until it is running (or failed); for a program, its output and exit code.")
   boolean waitForPhase;
 
   @Option(names = "--wait-timeout", paramLabel = "MINUTES", defaultValue = "15", description = "Give up waiting after this long (default: ${DEFAULT-VALUE}).")
@@ -69,14 +79,32 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--poll-seconds", paramLabel = "SECONDS", defaultValue = "2", hidden = true)
   int pollSeconds;
 
+  @Option(names = "--logs-poll-millis", paramLabel = "MILLIS", defaultValue = "500", hidden = true)
+  int logsPollMillis;
+
+  /** PATH (or -A's FILE), and a program's arguments. */
+  private String path;
+  private List<String> args = List.of();
+
   @Override
   public Integer call() throws Exception {
+    splitPositionals();
     Map<String, Object> body = new LinkedHashMap<>();
     String target = attr != null ? build() : path;
+    boolean program = target != null && isBinary(target);
     if (target != null) {
-      body.put(isBinary(target) ? "nix_binary" : "nix_toplevel", validated(target));
+      body.put(program ? "nix_binary" : "nix_toplevel", validated(target));
     } else if (binary) {
       throw new ParameterException(spec.commandLine(), "--binary needs a PATH");
+    }
+    if (!args.isEmpty()) {
+      if (!program) {
+        throw new ParameterException(spec.commandLine(), "ARGS are a program's arguments, but " + (target == null ? "no PATH was given" : target + " is not a program"));
+      }
+      body.put("args", args);
+    }
+    if (program && waitForPhase) {
+      return runProgram(body);
     }
     if (instanceType != null) {
       body.put("instance_type", instanceType);
@@ -99,6 +127,50 @@ final class RunCommand implements Callable<Integer> {
       out.flush();
     }
     return waitForPhase(client, vm.path("vm_id").asText());
+  }
+
+  /**
+   * PATH is the first positional before {@code --} (with -A, the FILE; there may be none); the
+   * rest are the program's arguments. Without -A, {@code run -- PROGRAM ARGS} works too.
+   */
+  private void splitPositionals() {
+    List<String> original = spec.commandLine().getParseResult().originalArgs();
+    int dashes = original.indexOf("--");
+    int afterDashes = dashes < 0 ? 0 : original.size() - dashes - 1;
+    int beforeDashes = positionals.size() - afterDashes;
+    boolean pathFirst = beforeDashes > 0 || (attr == null && !positionals.isEmpty());
+    path = pathFirst ? positionals.get(0) : null;
+    args = List.copyOf(positionals.subList(pathFirst ? 1 : 0, positionals.size()));
+  }
+
+  /** Create, then follow the program to its end; the exit code is the program's (or 125). */
+  private int runProgram(Map<String, Object> body) throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      ApiClient client = api.client(main.env());
+      ApiResponse created = client.call(Endpoint.CREATE, body);
+      if (created.status() >= 400) {
+        Answer.error(spec, created);
+        return ProgramWait.NOT_FINISHED;
+      }
+      JsonNode vm = created.body().path("vm");
+      err.println(api.json ? Json.write(created.body()) : "Created " + Render.summary(vm, Instant.now()));
+      err.flush();
+      ProgramWait wait =
+          new ProgramWait(
+              client,
+              spec.commandLine().getOut(),
+              err,
+              api.json,
+              Duration.ofSeconds(Math.max(1, pollSeconds)),
+              Duration.ofMillis(Math.max(50, logsPollMillis)),
+              Duration.ofMinutes(waitTimeoutMinutes));
+      return wait.follow(vm);
+    } catch (CliException | thebacknd.Failure e) {
+      err.println("thebacknd: " + e.getMessage());
+      err.flush();
+      return ProgramWait.NOT_FINISHED;
+    }
   }
 
   private boolean isBinary(String target) {
@@ -194,12 +266,41 @@ final class RunCommand implements Callable<Integer> {
       }
       if ("failed".equals(phase)) {
         finish(out, lastSeen, "the VM failed: " + Render.text(vm.get(), "phase_detail"));
+        showLogTail(client, vmId, Render.text(vm.get(), "name"));
         return Main.FAILED;
       }
       Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());
     }
     err.println("thebacknd: gave up waiting after " + waitTimeoutMinutes + " minutes; the VM keeps running until it expires");
     return Main.FAILED;
+  }
+
+  /**
+   * The last lines of a failed VM's log (what its agent sent: DESIGN §9), on stderr. The agent
+   * sends the end of its log just after reporting `failed`: waited for, a few seconds at most.
+   */
+  private void showLogTail(ApiClient client, String vmId, String name) throws InterruptedException {
+    StringBuilder log = new StringBuilder();
+    LogReader reader = LogReader.byVmId(client, vmId);
+    try {
+      for (int round = 0; round < LOG_TAIL_ROUNDS; round++) {
+        reader.read(log::append, page -> {});
+        if (reader.done()) {
+          break;
+        }
+        Thread.sleep(Duration.ofSeconds(1).toMillis());
+      }
+    } catch (CliException | thebacknd.Failure unavailable) {
+      // The verdict is already printed; the log is a bonus (no output bucket, an old agent…).
+    }
+    List<String> lines = log.toString().lines().toList();
+    if (lines.isEmpty()) {
+      return;
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("thebacknd: the last lines of its log (all of it: thebacknd logs " + name + "):");
+    lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()).forEach(l -> err.println("  | " + l));
+    err.flush();
   }
 
   private void finish(PrintWriter out, JsonNode vm, String problem) {

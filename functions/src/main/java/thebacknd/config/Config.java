@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import thebacknd.cache.CacheLocation;
 import thebacknd.cache.TrustedKeys;
+import thebacknd.output.OutputLocation;
 
 /**
  * Every setting of DESIGN §3, read once from the environment, parsed and checked at start-up, so
@@ -41,7 +42,9 @@ public record Config(
     CacheLocation cacheLocation,
     TrustedKeys trustedKeys,
     boolean verifyCache,
-    Optional<String> leasesTable) {
+    Optional<String> leasesTable,
+    Optional<OutputLocation> outputBucket,
+    int maxOutputKib) {
 
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
   /** A DynamoDB table name, or a table ARN. */
@@ -96,7 +99,17 @@ public record Config(
         cacheLocation,
         trustedKeys,
         e.bool("THEBACKND_VERIFY_CACHE", true),
-        e.optional("THEBACKND_LEASES_TABLE").map(Config::tableName));
+        e.optional("THEBACKND_LEASES_TABLE").map(Config::tableName),
+        e.optional("THEBACKND_OUTPUT_BUCKET").map(b -> outputBucket("THEBACKND_OUTPUT_BUCKET", b)),
+        e.positiveInt("THEBACKND_MAX_OUTPUT_KIB", 10240));
+  }
+
+  private static OutputLocation outputBucket(String variable, String value) {
+    try {
+      return OutputLocation.parse(value);
+    } catch (IllegalArgumentException invalid) {
+      throw new ConfigException(variable + " must be a bucket name or bucket/prefix: " + invalid.getMessage());
+    }
   }
 
   /** The trusted keys as user-data carries them and the agent reads them: one space between keys. */

@@ -1,6 +1,7 @@
 package thebacknd.edge;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -10,6 +11,8 @@ import thebacknd.Log;
 import thebacknd.cache.BinaryPath;
 import thebacknd.cache.StorePath;
 import thebacknd.config.ConfigException;
+import thebacknd.output.OutputService;
+import thebacknd.vm.ConsoleService;
 import thebacknd.vm.CreateRequest;
 import thebacknd.vm.Phase;
 import thebacknd.vm.VmService;
@@ -22,12 +25,28 @@ import thebacknd.vm.Workload;
  */
 public final class Api {
 
+  /** Every route's body limit (DESIGN §4) but {@code /output}'s: see {@link #maxBodyBytes}. */
   public static final int MAX_BODY_BYTES = 16 * 1024;
 
   private final VmService vms;
+  private final OutputRoutes outputRoutes;
 
-  public Api(VmService vms) {
+  public Api(VmService vms, OutputService output, ConsoleService consoles) {
     this.vms = vms;
+    this.outputRoutes = new OutputRoutes(output, consoles);
+  }
+
+  /**
+   * The largest body a route takes: 16 KiB, except {@code POST /output}, whose chunk of up to
+   * 64 KiB of text is larger once JSON-escaped. (API Gateway's own limit, 10 MB, is far above both.)
+   */
+  public static int maxBodyBytes(Endpoint endpoint) {
+    return endpoint == Endpoint.OUTPUT ? OutputRoutes.OUTPUT_MAX_BODY_BYTES : MAX_BODY_BYTES;
+  }
+
+  /** The body limit of the route at {@code path}; the common one for an unknown path. */
+  public static int maxBodyBytes(String path) {
+    return Endpoint.forPath(path).map(Api::maxBodyBytes).orElse(MAX_BODY_BYTES);
   }
 
   /** A request to one endpoint with its own method: the CLI's --local calls, tests. */
@@ -47,11 +66,12 @@ public final class Api {
             .withHeader("Allow", endpoint.method);
       }
       String body = request.body();
-      if (body != null && body.getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
+      int limit = maxBodyBytes(endpoint);
+      if (body != null && body.getBytes(StandardCharsets.UTF_8).length > limit) {
         throw new Failure(
-            Failure.Kind.TOO_LARGE, "body_too_large", "The body is larger than " + MAX_BODY_BYTES + " bytes.");
+            Failure.Kind.TOO_LARGE, "body_too_large", "The body is larger than " + limit + " bytes.");
       }
-      return route(endpoint, body == null || body.isBlank() ? "{}" : body);
+      return route(endpoint, body == null || body.isBlank() ? "{}" : body, request.query());
     } catch (Failure failure) {
       return ApiResponse.error(failure);
     } catch (ConfigException misconfigured) {
@@ -66,7 +86,7 @@ public final class Api {
     }
   }
 
-  private ApiResponse route(Endpoint endpoint, String body) {
+  private ApiResponse route(Endpoint endpoint, String body, Map<String, String> query) {
     return switch (endpoint) {
       case CREATE -> create(body);
       case LIST -> ApiResponse.ok(200, Map.of("vms", vms.list()));
@@ -75,19 +95,26 @@ public final class Api {
       case DESTROY_OLD -> ApiResponse.ok(200, vms.destroyOld(dryRun(body)));
       case DESTROY_SELF -> destroySelf(body);
       case REPORT -> report(body);
+      case OUTPUT -> outputRoutes.output(body);
+      case LOGS -> outputRoutes.logs(query, body);
+      case CONSOLE -> outputRoutes.console(query, body);
     };
   }
 
   private ApiResponse create(String body) {
-    Fields f = Fields.of(Json.parse(body), Set.of("nix_toplevel", "nix_binary", "instance_type", "ttl_minutes"));
+    Fields f = Fields.of(Json.parse(body), Set.of("nix_toplevel", "nix_binary", "args", "instance_type", "ttl_minutes"));
     Optional<StorePath> toplevel = f.optionalString("nix_toplevel").map(p -> storePath("nix_toplevel", p));
     Optional<BinaryPath> binary = f.optionalString("nix_binary").map(Api::binaryPath);
+    Optional<List<String>> args = f.optionalStrings("args");
     if (toplevel.isPresent() && binary.isPresent()) {
       throw Failure.badRequest("both_paths", "Give nix_toplevel or nix_binary, not both.");
     }
+    if (args.isPresent() && binary.isEmpty()) {
+      throw Failure.badRequest("args_without_program", "args are a program's arguments: give them with nix_binary only.");
+    }
     Workload workload =
         toplevel.<Workload>map(Workload.Toplevel::new)
-            .or(() -> binary.map(Workload.Program::new))
+            .or(() -> binary.map(b -> new Workload.Program(b, args.orElse(List.of()))))
             .orElse(new Workload.BaseImage());
     CreateRequest request = new CreateRequest(workload, f.optionalString("instance_type"), f.optionalInt("ttl_minutes"));
     return ApiResponse.ok(201, Map.of("vm", vms.create(request)));
@@ -104,14 +131,18 @@ public final class Api {
   }
 
   private ApiResponse report(String body) {
-    Fields f = Fields.of(Json.parse(body), Set.of("vm_id", "vm_killcode", "phase", "detail"));
+    Fields f = Fields.of(Json.parse(body), Set.of("vm_id", "vm_killcode", "phase", "detail", "exit_code"));
     String vmId = f.requiredString("vm_id");
     String killCode = f.requiredString("vm_killcode");
     String phaseText = f.requiredString("phase");
     Phase phase =
         Phase.parse(phaseText)
             .orElseThrow(() -> Failure.badRequest("invalid_phase", "phase must be one of " + Phase.allowed() + "."));
-    return ApiResponse.ok(200, vms.report(vmId, killCode, phase, f.optionalString("detail")));
+    Optional<Integer> exitCode = f.optionalInt("exit_code");
+    VmService.PhaseReport reported = vms.report(vmId, killCode, phase, f.optionalString("detail"), exitCode);
+    // Also where /logs finds it once the VM and its tags are gone.
+    exitCode.ifPresent(code -> outputRoutes.recordExitCode(vmId, code));
+    return ApiResponse.ok(200, reported);
   }
 
   private static boolean dryRun(String body) {

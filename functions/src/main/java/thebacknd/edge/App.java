@@ -9,6 +9,10 @@ import thebacknd.Log;
 import thebacknd.aws.AwsClients;
 import thebacknd.cache.ClosureCheck;
 import thebacknd.config.Config;
+import thebacknd.config.ConfigException;
+import thebacknd.output.OutputService;
+import thebacknd.output.OutputStore;
+import thebacknd.vm.ConsoleService;
 import thebacknd.vm.Fleet;
 import thebacknd.vm.KillCodes;
 import thebacknd.vm.LaunchSettings;
@@ -44,16 +48,18 @@ public final class App {
           String table = config.requireLeasesTable();
           return new Leases(aws.dynamoDb(), table);
         });
+    Fleet fleet = new Fleet(aws.ec2(), config.defaultTtl());
+    KillCodes killCodes = new KillCodes(Secrets.from(config, aws));
     VmService vms =
-        new VmService(
-            config,
-            launchSettings,
-            new Fleet(aws.ec2(), config.defaultTtl()),
-            leases,
-            new KillCodes(Secrets.from(config, aws)),
-            closureCheck,
-            Clock.systemUTC());
-    this.api = new Api(vms);
+        new VmService(config, launchSettings, fleet, leases, killCodes, closureCheck, Clock.systemUTC());
+    OutputService output =
+        new OutputService(
+            config.outputBucket().map(where -> new OutputStore(aws::s3, where)),
+            killCodes,
+            fleet,
+            Clock.systemUTC(),
+            config.maxOutputKib() * 1024L);
+    this.api = new Api(vms, output, new ConsoleService(fleet, Clock.systemUTC()));
   }
 
   /** Reads and checks the configuration; a mistake is a one-line ConfigException. */
@@ -69,6 +75,9 @@ public final class App {
   public void requireReadyFor(Endpoint endpoint) {
     if (USE_LEASES.contains(endpoint)) {
       leases.get();
+    }
+    if ((endpoint == Endpoint.OUTPUT || endpoint == Endpoint.LOGS) && config.outputBucket().isEmpty()) {
+      throw new ConfigException("THEBACKND_OUTPUT_BUCKET is required for /output and /logs (the bucket, or bucket/prefix, output is kept in)");
     }
     if (endpoint == Endpoint.CREATE) {
       launchSettings.get();

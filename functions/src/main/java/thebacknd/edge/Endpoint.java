@@ -3,7 +3,7 @@ package thebacknd.edge;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The routes of DESIGN §4 (plus {@code /destroy}, one VM by name), each with its one method. */
+/** The routes of DESIGN §4 (plus {@code /destroy}, one VM by name, and {@code /console}), each with its one method. */
 public enum Endpoint {
   CREATE("POST", "/create"),
   LIST("GET", "/list"),
@@ -11,7 +11,13 @@ public enum Endpoint {
   DESTROY_ALL("POST", "/destroy-all"),
   DESTROY_OLD("POST", "/destroy-old"),
   DESTROY_SELF("POST", "/destroy-self"),
-  REPORT("POST", "/report");
+  REPORT("POST", "/report"),
+  /** A VM sends its output (DESIGN §9), with its kill code. */
+  OUTPUT("POST", "/output"),
+  /** A VM's output, by name or vm_id (DESIGN §9). */
+  LOGS("GET", "/logs"),
+  /** A live VM's serial console (EC2 GetConsoleOutput); not in DESIGN §4, see README "Decisions". */
+  CONSOLE("GET", "/console");
 
   public final String method;
   public final String path;

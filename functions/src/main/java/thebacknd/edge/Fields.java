@@ -1,7 +1,9 @@
 package thebacknd.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import thebacknd.Failure;
@@ -58,6 +60,30 @@ final class Fields {
       throw wrongType(name, "an integer");
     }
     return Optional.of(value.intValue());
+  }
+
+  int requiredInt(String name) {
+    return optionalInt(name)
+        .orElseThrow(() -> Failure.badRequest("missing_field", "Field \"" + name + "\" is required."));
+  }
+
+  /** An array of strings; empty when absent or null. */
+  Optional<List<String>> optionalStrings(String name) {
+    JsonNode value = object.get(name);
+    if (value == null || value.isNull()) {
+      return Optional.empty();
+    }
+    if (!value.isArray()) {
+      throw wrongType(name, "an array of strings");
+    }
+    List<String> strings = new ArrayList<>();
+    for (JsonNode element : value) {
+      if (!element.isTextual()) {
+        throw wrongType(name, "an array of strings");
+      }
+      strings.add(element.textValue());
+    }
+    return Optional.of(strings);
   }
 
   boolean optionalBoolean(String name, boolean fallback) {

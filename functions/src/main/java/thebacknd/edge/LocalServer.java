@@ -61,13 +61,13 @@ public final class LocalServer implements AutoCloseable {
     }
   }
 
-  /** Decodes the exchange; a body is read only up to one byte past the limit, which the Api refuses. */
+  /** Decodes the exchange; a body is read only up to one byte past its route's limit, which the Api refuses. */
   private static ApiRequest request(HttpExchange exchange) throws IOException {
+    URI uri = exchange.getRequestURI();
     byte[] body;
     try (InputStream in = exchange.getRequestBody()) {
-      body = in.readNBytes(Api.MAX_BODY_BYTES + 1);
+      body = in.readNBytes(Api.maxBodyBytes(uri.getPath()) + 1);
     }
-    URI uri = exchange.getRequestURI();
     return new ApiRequest(exchange.getRequestMethod(), uri.getPath(), query(uri.getRawQuery()), new String(body, StandardCharsets.UTF_8));
   }
 

@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.GetConsoleOutputResponse;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.IamInstanceProfileSpecification;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -141,6 +142,15 @@ public final class Fleet {
     AwsErrors.call("EC2", "CreateTags", () -> ec2.createTags(CreateTagsRequest.builder().resources(vm.instanceId()).tags(list).build()));
   }
 
+  /** The serial console of one VM's instance, as EC2 last captured it (GetConsoleOutput, Latest). */
+  public ConsoleService.Console console(Vm vm) {
+    GetConsoleOutputResponse answer =
+        AwsErrors.call("EC2", "GetConsoleOutput", () -> ec2.getConsoleOutput(r -> r.instanceId(vm.instanceId()).latest(true)));
+    String output =
+        answer.output() == null ? "" : new String(Base64.getMimeDecoder().decode(answer.output()), StandardCharsets.UTF_8);
+    return new ConsoleService.Console(vm.name(), vm.vmId(), vm.instanceId(), answer.timestamp(), output);
+  }
+
   private List<Vm> describe(Instant now, List<Filter> extra) {
     List<Filter> filters = new ArrayList<>();
     filters.add(OURS);
@@ -199,8 +209,19 @@ public final class Fleet {
             !now.isBefore(expiresAt),
             ips,
             tags.get(VmTags.PHASE),
-            blankToNull(tags.get(VmTags.PHASE_DETAIL))));
+            blankToNull(tags.get(VmTags.PHASE_DETAIL)),
+            exitCode(tags.get(VmTags.EXIT_CODE)),
+            ProgramArgs.fromTag(tags.get(VmTags.ARGS))));
   }
+
+  private static Integer exitCode(String tag) {
+    try {
+      return tag == null ? null : Integer.valueOf(tag);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
 
   private static String blankToNull(String value) {
     return value == null || value.isBlank() ? null : value;

@@ -7,8 +7,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import thebacknd.Failure;
 
 /**
  * Kill codes: lowercase hex of HMAC-SHA256(secret, vm_id). A VM proves who it is with its code;
@@ -17,6 +19,9 @@ import javax.crypto.spec.SecretKeySpec;
  * keys (rate-limited) and is checked once more, so a rotation does not wait for the cache.
  */
 public final class KillCodes {
+
+  private static final Pattern VM_ID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   private final Supplier<List<String>> secrets;
   private final BooleanSupplier refreshAfterMismatch;
@@ -50,6 +55,25 @@ public final class KillCodes {
       match |= MessageDigest.isEqual(expected, given);
     }
     return match;
+  }
+
+  /**
+   * What every call from a VM checks first, before it reads or changes anything: a well-formed
+   * vm_id (400) whose kill code matches (403, "nothing was changed").
+   */
+  public void require(String vmId, String code) {
+    requireVmId(vmId);
+    if (!verify(vmId, code)) {
+      throw new Failure(
+          Failure.Kind.FORBIDDEN, "bad_kill_code", "The kill code does not match this vm_id; nothing was changed.");
+    }
+  }
+
+  /** A vm_id is a lowercase UUID (400 otherwise). */
+  public static void requireVmId(String vmId) {
+    if (!VM_ID.matcher(vmId).matches()) {
+      throw Failure.badRequest("invalid_vm_id", "vm_id must be a lowercase UUID.");
+    }
   }
 
   private static String hmacHex(String secret, String vmId) {

@@ -33,6 +33,7 @@ public record Launch(
     tags.put(VmTags.EXPIRES_AT, expiresAt.toString());
     workload.nixToplevel().ifPresent(p -> tags.put(VmTags.TOPLEVEL, p));
     workload.nixBinary().ifPresent(p -> tags.put(VmTags.BINARY, p));
+    workload.nixArgs().flatMap(ProgramArgs::tagValue).ifPresent(a -> tags.put(VmTags.ARGS, a));
     return tags;
   }
 
@@ -44,6 +45,7 @@ public record Launch(
         name,
         workload.nixToplevel().orElse(null),
         workload.nixBinary().orElse(null),
+        workload.nixArgs().orElse(null),
         settings.nixCache(),
         settings.nixTrustedKey(),
         settings.apiUrl().toString(),

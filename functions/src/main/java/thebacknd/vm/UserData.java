@@ -3,12 +3,15 @@ package thebacknd.vm;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import thebacknd.Json;
 
 /**
  * The EC2 user-data a VM boots with (DESIGN §5, version 1). It names what to run and where to
  * fetch it, and carries the VM's own kill code; it never carries AWS credentials: the VM reads
  * the cache with its instance profile.
+ *
+ * @param nixArgs a program's argv after its path (DESIGN §9); null when the VM runs no program
  */
 public record UserData(
     @JsonProperty("thebacknd") int version,
@@ -17,6 +20,7 @@ public record UserData(
     String name,
     String nixToplevel,
     String nixBinary,
+    List<String> nixArgs,
     String nixCache,
     String nixTrustedKey,
     String apiUrl,

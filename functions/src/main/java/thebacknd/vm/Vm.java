@@ -9,6 +9,10 @@ import java.util.regex.Pattern;
 /**
  * One of our VMs as the API shows it (DESIGN §4). Built only by {@link Fleet} from instances that
  * carry {@code thebacknd=true}; absent values are {@code null} so they render as JSON nulls.
+ *
+ * @param exitCode the program's, once it finished (its {@code thebacknd:exit-code} tag)
+ * @param args a program's arguments, from its {@code thebacknd:args} tag; null when they did not
+ *     fit a tag (the user-data holds them all) or the VM runs no program
  */
 public record Vm(
     String name,
@@ -23,13 +27,16 @@ public record Vm(
     boolean shouldBeDestroyed,
     List<String> publicIps,
     String phase,
-    String phaseDetail) {
+    String phaseDetail,
+    Integer exitCode,
+    List<String> args) {
 
   public static final String NAME_PREFIX = "thebacknd-";
   private static final Pattern NAME = Pattern.compile(NAME_PREFIX + "([1-9][0-9]{0,8})");
 
   public Vm {
     publicIps = List.copyOf(publicIps);
+    args = args == null ? null : List.copyOf(args);
   }
 
   public static String nameFor(int number) {

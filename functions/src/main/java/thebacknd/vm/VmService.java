@@ -4,12 +4,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import thebacknd.Failure;
 import thebacknd.Log;
 import thebacknd.cache.ClosureCheck;
@@ -31,8 +34,6 @@ public final class VmService {
    */
   static final Duration LAUNCH_BY = Duration.ofSeconds(9);
 
-  private static final Pattern VM_ID =
-      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final int MAX_DETAIL_LENGTH = 255;
 
   private final Config config;
@@ -297,8 +298,20 @@ public final class VmService {
     return new SelfDestruction(vmId, terminated);
   }
 
-  /** A VM reports its boot phase; the phase tags are set on that VM only. */
-  public PhaseReport report(String vmId, String killCode, Phase phase, Optional<String> detail) {
+  /**
+   * A VM reports its boot phase; the phase tags are set on that VM only. A program's exit code
+   * (DESIGN §9) comes with {@code finished} or {@code failed} and is kept as a tag too.
+   */
+  public PhaseReport report(String vmId, String killCode, Phase phase, Optional<String> detail, Optional<Integer> exitCode) {
+    exitCode.ifPresent(
+        code -> {
+          if (code < 0 || code > 255) {
+            throw Failure.badRequest("invalid_exit_code", "exit_code is from 0 to 255, got " + code + ".");
+          }
+          if (phase != Phase.FINISHED && phase != Phase.FAILED) {
+            throw Failure.badRequest("exit_code_without_result", "exit_code comes with phase finished or failed only.");
+          }
+        });
     detail.ifPresent(
         d -> {
           if (d.length() > MAX_DETAIL_LENGTH) {
@@ -311,19 +324,15 @@ public final class VmService {
     if (vms.isEmpty()) {
       throw new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM has vm_id " + vmId + ".");
     }
+    Map<String, String> tags = new HashMap<>(Map.of(VmTags.PHASE, phase.wire(), VmTags.PHASE_DETAIL, detail.orElse("")));
+    exitCode.ifPresent(code -> tags.put(VmTags.EXIT_CODE, Integer.toString(code)));
     for (Vm vm : vms) {
-      fleet.tag(vm, Map.of(VmTags.PHASE, phase.wire(), VmTags.PHASE_DETAIL, detail.orElse("")));
+      fleet.tag(vm, tags);
     }
     return new PhaseReport(vmId, phase.wire());
   }
 
   private void requireKillCode(String vmId, String killCode) {
-    if (!VM_ID.matcher(vmId).matches()) {
-      throw Failure.badRequest("invalid_vm_id", "vm_id must be a lowercase UUID.");
-    }
-    if (!killCodes.verify(vmId, killCode)) {
-      throw new Failure(
-          Failure.Kind.FORBIDDEN, "bad_kill_code", "The kill code does not match this vm_id; nothing was changed.");
-    }
+    killCodes.require(vmId, killCode);
   }
 }

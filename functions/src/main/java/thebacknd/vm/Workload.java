@@ -1,5 +1,6 @@
 package thebacknd.vm;
 
+import java.util.List;
 import java.util.Optional;
 import thebacknd.cache.BinaryPath;
 import thebacknd.cache.StorePath;
@@ -11,7 +12,12 @@ public sealed interface Workload {
 
   record Toplevel(StorePath path) implements Workload {}
 
-  record Program(BinaryPath path) implements Workload {}
+  /** A program and its arguments (checked: {@link ProgramArgs}). */
+  record Program(BinaryPath path, List<String> args) implements Workload {
+    public Program {
+      args = ProgramArgs.checked(args);
+    }
+  }
 
   /** The store path whose closure must be in the cache before launching; none for the base image. */
   default Optional<StorePath> closureRoot() {
@@ -30,5 +36,10 @@ public sealed interface Workload {
 
   default Optional<String> nixBinary() {
     return this instanceof Program p ? Optional.of(p.path().toString()) : Optional.empty();
+  }
+
+  /** A program's arguments; none for a toplevel or the base image. */
+  default Optional<List<String>> nixArgs() {
+    return this instanceof Program p ? Optional.of(p.args()) : Optional.empty();
   }
 }

@@ -75,13 +75,7 @@ class BuildToplevelScriptTest {
   void runMinusABuildsPushesAndCreatesAVmWhoseClosureIsVerified() {
     Path file = nix.writeTinyClosure();
     CacheBucket bucket = CacheBucket.create("cache");
-    Map<String, String> env = TestEnv.base();
-    env.putAll(scriptEnv());
-    // Debian's Nix cannot write s3:// caches; it pushes into the emulated bucket over HTTP PUT.
-    env.put("NIX_CACHE", bucket.httpUrl());
-    env.put("NIX_TRUSTED_KEY", key.publicKey());
-    env.put("THEBACKND_VERIFY_CACHE", "true");
-    env.put("THEBACKND_SCRIPTS_DIR", SCRIPT.getParent().toString());
+    Map<String, String> env = cliEnv(bucket);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
 
@@ -94,6 +88,44 @@ class BuildToplevelScriptTest {
     assertEquals(1, instances.size());
     assertEquals(Optional.of(top), instances.get(0).tags().stream().filter(t -> t.key().equals("thebacknd:toplevel")).map(Tag::value).findFirst());
     assertTrue(bucket.get(StorePath.parse(top).narinfoName()).contains("Sig: build-test-1:"));
+  }
+
+  @Test
+  void runMinusAOfAProgramPassesTheArgumentsAfterDashDash() throws IOException {
+    // A program as examples/program.nix builds one: a store path that is an executable file.
+    Path file = work.resolve("program-" + System.nanoTime() + ".nix");
+    Files.writeString(file, """
+        { greet = builtins.derivation {
+            name = "greet"; system = builtins.currentSystem; builder = "/bin/sh"; PATH = "/usr/bin:/bin";
+            args = [ "-c" "echo '#!/bin/sh' > $out; chmod +x $out # %s" ];
+          }; }
+        """.formatted(file));
+    // Its own bucket: Nix remembers what it pushed to a cache URL (and would skip nix-cache-info).
+    CacheBucket bucket = CacheBucket.create("program-cache");
+    Map<String, String> env = cliEnv(bucket);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    int exitCode = Main.execute(new String[] {"run", "--local", "--json", "-A", "greet", file.toString(), "--", "Ada", "3"},
+        env, new PrintWriter(out, true), new PrintWriter(err, true));
+
+    assertEquals(0, exitCode, out + "\n" + err);
+    String greet = Nix.run(work, "nix-build", file.toString(), "-A", "greet", "--no-out-link").lastLine();
+    var vm = thebacknd.Json.parse(out.toString()).path("vm");
+    assertEquals(greet, vm.path("nix_binary").asText(), "a store path that is a file is a program");
+    assertEquals("[\"Ada\",\"3\"]", vm.path("args").toString(), "FILE before --, the arguments after");
+  }
+
+  /** The CLI's environment for run -A against this bucket, with the closure check on. */
+  private static Map<String, String> cliEnv(CacheBucket bucket) {
+    Map<String, String> env = TestEnv.base();
+    env.putAll(scriptEnv());
+    // Debian's Nix cannot write s3:// caches; it pushes into the emulated bucket over HTTP PUT.
+    env.put("NIX_CACHE", bucket.httpUrl());
+    env.put("NIX_TRUSTED_KEY", key.publicKey());
+    env.put("THEBACKND_VERIFY_CACHE", "true");
+    env.put("THEBACKND_SCRIPTS_DIR", SCRIPT.getParent().toString());
+    return env;
   }
 
   @Test

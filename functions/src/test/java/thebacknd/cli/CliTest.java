@@ -1,11 +1,14 @@
 package thebacknd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import thebacknd.testing.Repo;
 import java.util.regex.Pattern;
 import java.util.regex.Matcher;
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import thebacknd.Json;
 import thebacknd.edge.Endpoint;
 import thebacknd.edge.LocalServer;
+import thebacknd.testing.Moto;
 import thebacknd.testing.MotoTest;
 import thebacknd.testing.Poll;
 import thebacknd.testing.TestEnv;
@@ -36,6 +40,8 @@ import thebacknd.vm.KillCodes;
 class CliTest extends MotoTest {
 
   private static final String TOPLEVEL = "/nix/store/lk6igl2f0i137q36wscfrc6n9r0jn52l-nixos-system-unnamed-23.05";
+  private static final String PROGRAM = TOPLEVEL + "/bin/hello";
+  private static final String OUTPUT_BUCKET = "thebacknd-output";
 
   private LocalServer server;
   private Map<String, String> cliEnv;
@@ -44,6 +50,8 @@ class CliTest extends MotoTest {
 
   @BeforeEach
   void serve() throws Exception {
+    Moto.clients().s3().createBucket(r -> r.bucket(OUTPUT_BUCKET));
+    env.put("THEBACKND_OUTPUT_BUCKET", OUTPUT_BUCKET);
     server = new LocalServer(api(), "127.0.0.1", 0);
     server.start();
     cliEnv = new HashMap<>(env);
@@ -175,10 +183,12 @@ class CliTest extends MotoTest {
     report(vmId, "fetching");
     Thread.sleep(2500);
     // The program ran and the VM destroyed itself before the next poll saw `running` or `finished`.
+    output(vmId, 0, "quick\n", true);
+    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 0)));
     call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
     Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(0, result.exit(), result.out() + result.err());
-    assertTrue(result.out().contains("thebacknd-1: finished (the program exited and the VM destroyed itself)"), result.out());
+    assertEquals("quick\n", result.out());
   }
 
   @Test
@@ -190,6 +200,184 @@ class CliTest extends MotoTest {
     Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(1, result.exit());
     assertTrue(result.err().contains("the VM failed: nix-store: path is not signed"), result.err());
+  }
+
+  // ------------------------------------------------------------------ a program's result (DESIGN §9)
+
+  @Test
+  void runProgramWaitPrintsItsOutputOnStdoutThePhasesOnStderrAndExitsWithItsCode() throws Exception {
+    CompletableFuture<Result> run = runWaitInTheBackground(PROGRAM, "Ada", "with space", "--", "-n", "$HOME");
+    String vmId = createdVmId();
+    assertEquals(List.of("Ada", "with space", "-n", "$HOME"), strings(listed().get(0).path("args")), "PATH, then ARGS, also after --");
+    report(vmId, "booting");
+    report(vmId, "fetching");
+    report(vmId, "running");
+    Thread.sleep(1500);
+    output(vmId, 0, "hello Ada\n");
+    output(vmId, 1, "partial line, ");
+    output(vmId, 2, "then its end\nünïcode ✓\n");
+    output(vmId, 3, "", true);
+    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 3)));
+    call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
+    Result result = run.get(60, TimeUnit.SECONDS);
+    assertEquals(3, result.exit(), result.err());
+    assertEquals("hello Ada\npartial line, then its end\nünïcode ✓\n", result.out());
+    List<String> err = result.err().lines().toList();
+    assertTrue(err.get(0).startsWith("Created thebacknd-1 (i-"), result.err());
+    assertTrue(err.contains("thebacknd-1: running"), result.err());
+    assertTrue(err.indexOf("thebacknd-1: fetching") < err.indexOf("thebacknd-1: running"), result.err());
+  }
+
+  @Test
+  void runProgramWaitExits125WhenTheVmFailsBeforeTheProgramRanWithItsLogOnStderr() throws Exception {
+    CompletableFuture<Result> run = runWaitInTheBackground(PROGRAM);
+    String vmId = createdVmId();
+    report(vmId, "fetching");
+    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "not in the cache")));
+    output(vmId, 0, "thebacknd-agent: error: path is not in the cache\n");
+    output(vmId, 1, "", true);
+    Result result = run.get(60, TimeUnit.SECONDS);
+    assertEquals(125, result.exit(), result.err());
+    assertEquals("", result.out());
+    assertTrue(result.err().contains("thebacknd-agent: error: path is not in the cache"), result.err());
+    assertTrue(result.err().contains("the VM failed: not in the cache"), result.err());
+  }
+
+  @Test
+  void runProgramWaitExits125WhenTheVmIsGoneBeforeItsProgramFinished() throws Exception {
+    CompletableFuture<Result> run = runWaitInTheBackground(PROGRAM);
+    String vmId = createdVmId();
+    report(vmId, "running");
+    output(vmId, 0, "still working\n");
+    Thread.sleep(1500);
+    call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1")));
+    Result result = run.get(60, TimeUnit.SECONDS);
+    assertEquals(125, result.exit(), result.err());
+    assertEquals("still working\n", result.out());
+    assertTrue(result.err().contains("thebacknd-1 is gone before its program finished (last phase: running)"), result.err());
+  }
+
+  @Test
+  void argsAreForProgramsOnly() {
+    Result toplevel = cli("run", TOPLEVEL, "an-arg");
+    assertEquals(2, toplevel.exit());
+    assertTrue(toplevel.err().contains("ARGS are a program's arguments"), toplevel.err());
+    Result option = cli("run", PROGRAM, "-x");
+    assertEquals(2, option.exit(), "an argument that looks like an option goes after --");
+    assertEquals(0, ec2.all().size());
+    Result dashes = cli("run", "--json", "--", PROGRAM, "-x");
+    assertEquals(0, dashes.exit(), dashes.err());
+    assertEquals(List.of("-x"), strings(Json.parse(dashes.out()).path("vm").path("args")));
+  }
+
+  @Test
+  void runMinusAWithoutAFileLeavesEveryArgumentAfterDashDashToTheProgram() throws Exception {
+    // Stands in for toplevel-scripts/build-toplevel.sh: records what it was given, "builds" PROGRAM.
+    Path scripts = Files.createTempDirectory("thebacknd-scripts");
+    Path build = Files.writeString(scripts.resolve("build-toplevel.sh"),
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/argv\"\necho " + PROGRAM + "\n");
+    build.toFile().setExecutable(true);
+    cliEnv.put("THEBACKND_SCRIPTS_DIR", scripts.toString());
+    Result run = cli("run", "--json", "-A", "greet", "--", "Ada", "3");
+    assertEquals(0, run.exit(), run.err());
+    assertEquals(List.of("-A", "greet"), Files.readAllLines(scripts.resolve("argv")), "no FILE: build-toplevel.sh's default");
+    assertEquals(List.of("Ada", "3"), strings(Json.parse(run.out()).path("vm").path("args")));
+  }
+
+  @Test
+  void logsPrintsFollowsAndStillShowsAVmThatIsGone() throws Exception {
+    String vmId = Json.parse(cli("run", "--json", PROGRAM).out()).path("vm").path("vm_id").asText();
+    output(vmId, 0, "line 1\n");
+    Result now = cli("logs", "thebacknd-1");
+    assertEquals(0, now.exit(), now.err());
+    assertEquals("line 1\n", now.out());
+
+    CompletableFuture<Result> follow = CompletableFuture.supplyAsync(() -> cli("logs", "thebacknd-1", "-f", "--poll-millis", "100"));
+    Thread.sleep(1500);
+    output(vmId, 1, "line 2\n");
+    Thread.sleep(1000);
+    assertFalse(follow.isDone(), "-f follows until the output ends");
+    output(vmId, 2, "", true);
+    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 0)));
+    Result followed = follow.get(30, TimeUnit.SECONDS);
+    assertEquals(0, followed.exit(), followed.err());
+    assertEquals("line 1\nline 2\n", followed.out());
+
+    Result table = cli("list");
+    assertTrue(table.out().lines().findFirst().orElse("").contains("EXIT"), table.out());
+    assertTrue(table.out().lines().skip(1).findFirst().orElse("").matches("thebacknd-1 +running +finished +0 .*"), table.out());
+
+    call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
+    Result byName = cli("logs", "thebacknd-1");
+    assertEquals(1, byName.exit());
+    assertTrue(byName.err().contains("for a VM that is gone, ask by its vm_id"), byName.err());
+    Result byVmId = cli("logs", "--vm-id", vmId);
+    assertEquals(0, byVmId.exit(), byVmId.err());
+    assertEquals("line 1\nline 2\n", byVmId.out());
+    assertTrue(byVmId.err().contains("exit code 0"), byVmId.err());
+    Result json = cli("logs", "--vm-id", vmId, "--json");
+    assertTrue(Json.parse(json.out().lines().findFirst().orElseThrow()).path("done").asBoolean(), json.out());
+    assertEquals(2, cli("logs").exit(), "NAME or --vm-id");
+  }
+
+  @Test
+  void logsFollowStopsWhenTheVmIsGoneWithoutAFinalChunk() throws Exception {
+    String vmId = Json.parse(cli("run", "--json", PROGRAM).out()).path("vm").path("vm_id").asText();
+    output(vmId, 0, "until the deadline\n");
+    CompletableFuture<Result> follow = CompletableFuture.supplyAsync(() -> cli("logs", "thebacknd-1", "-f", "--poll-millis", "200"));
+    Thread.sleep(1000);
+    call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1")));
+    Result followed = follow.get(30, TimeUnit.SECONDS);
+    assertEquals(0, followed.exit(), followed.err());
+    assertEquals("until the deadline\n", followed.out());
+    assertTrue(followed.err().contains("the VM is gone; its output ends here, unfinished"), followed.err());
+  }
+
+  @Test
+  void consolePrintsTheSerialConsole() {
+    cli("run");
+    Result console = cli("console", "thebacknd-1");
+    assertEquals(0, console.exit(), console.err());
+    assertTrue(console.out().startsWith("Linux version"), "moto's sample console output: " + console.out());
+    Result missing = cli("console", "thebacknd-2");
+    assertEquals(1, missing.exit());
+    assertTrue(missing.err().contains("No live VM is named thebacknd-2"), missing.err());
+  }
+
+  @Test
+  void sshRunsSshToThePublicIpAsRootWithTheConfiguredKey() throws Exception {
+    cli("run");
+    Path dir = Files.createTempDirectory("thebacknd-ssh");
+    Path key = Files.writeString(dir.resolve("id_ed25519"), "not a real key\n");
+    // Stands in for ssh: records the command line it was given, exits 7.
+    Path ssh = Files.writeString(dir.resolve("ssh"), "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/argv\"\nexit 7\n");
+    ssh.toFile().setExecutable(true);
+    cliEnv.put("PATH", dir + ":/usr/bin:/bin");
+    cliEnv.put("HOME", dir.toString());
+
+    Result noKey = cli("ssh", "thebacknd-1");
+    assertEquals(2, noKey.exit());
+    assertTrue(noKey.err().contains("no SSH key configured: set THEBACKND_SSH_IDENTITY"), noKey.err());
+
+    cliEnv.put("THEBACKND_SSH_IDENTITY", key.toString());
+    JsonNode vm = listed().get(0);
+    Result ran = cli("ssh", "thebacknd-1", "--", "uname", "-a");
+    assertEquals(7, ran.exit(), "ssh's own exit code: " + ran.err());
+    List<String> argv = Files.readAllLines(dir.resolve("argv"));
+    String ip = vm.path("public_ips").get(0).asText();
+    assertEquals(List.of("-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=accept-new",
+        "-o", "UserKnownHostsFile=" + dir.resolve(".cache/thebacknd/known_hosts"),
+        "-o", "HostKeyAlias=thebacknd-" + vm.path("instance_id").asText(), "root@" + ip, "uname", "-a"), argv);
+    assertEquals(1, cli("ssh", "thebacknd-9").exit());
+  }
+
+  @Test
+  void everySubcommandAnswersHelp() {
+    for (String command : List.of("run", "list", "destroy", "destroy-all", "destroy-old", "serve", "logs", "console", "ssh", "cache", "completion")) {
+      Result help = cli(command, "--help");
+      assertEquals(0, help.exit(), command);
+      assertTrue(help.out().startsWith("Usage: thebacknd " + command), command + ": " + help.out());
+    }
   }
 
   @Test
@@ -241,6 +429,11 @@ class CliTest extends MotoTest {
       assertEquals("{\"dry_run\":true}", received.get().body());
       assertSignedCorrectly(received.get());
 
+      assertEquals(0, cli("logs", "--vm-id", "0f8fad5b-d9cb-469f-a165-70867728950e").exit());
+      assertEquals("GET", received.get().method());
+      assertTrue(received.get().url().endsWith("/logs?after=-1&vm_id=0f8fad5b-d9cb-469f-a165-70867728950e"), received.get().url());
+      assertSignedCorrectly(received.get());
+
       Result forbidden = cli("destroy-all");
       assertEquals(1, forbidden.exit());
       assertEquals("thebacknd: Forbidden [http_403, HTTP 403]", forbidden.err().strip());
@@ -287,6 +480,38 @@ class CliTest extends MotoTest {
     String expected = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     assertTrue(process.waitFor(30, TimeUnit.SECONDS));
     assertEquals(expected, m.group(3), "botocore computes the same SigV4 signature for " + request.method() + " " + request.url());
+  }
+
+  /** {@code thebacknd run --wait ARGS} (polling quickly), while the test plays the VM. */
+  private CompletableFuture<Result> runWaitInTheBackground(String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of("run", "--wait", "--poll-seconds", "1", "--logs-poll-millis", "100"));
+    command.addAll(List.of(args));
+    return CompletableFuture.supplyAsync(() -> cli(command.toArray(String[]::new)));
+  }
+
+  private String createdVmId() {
+    AtomicReference<String> vmId = new AtomicReference<>();
+    Poll.until(Duration.ofSeconds(30), () -> {
+      JsonNode vms = listed();
+      if (vms.size() == 1) {
+        vmId.set(vms.get(0).path("vm_id").asText());
+      }
+      return vmId.get() != null;
+    }, "the VM to be created");
+    return vmId.get();
+  }
+
+  private void output(String vmId, int seq, String text) {
+    output(vmId, seq, text, false);
+  }
+
+  private void output(String vmId, int seq, String text, boolean isFinal) {
+    var response = call(Endpoint.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", seq, "text", text, "final", isFinal)));
+    assertEquals(200, response.status(), response.bodyText());
+  }
+
+  private static List<String> strings(JsonNode array) {
+    return java.util.stream.StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
   }
 
   private String vmsInstance(int index) {

@@ -66,6 +66,7 @@ import thebacknd.vm.KillCodes;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LambdaRuntimeIT {
 
+  private static final String OUTPUT_BUCKET = "thebacknd-output";
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final Pattern INIT_REPORT = Pattern.compile("INIT REPORT\\(durationMs: ([0-9.]+)\\)");
 
@@ -96,6 +97,7 @@ class LambdaRuntimeIT {
     ec2 = new Ec2Fixture();
     // A plain-string secret, as the template's GenerateSecretString makes it.
     secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
+    Moto.clients().s3().createBucket(r -> r.bucket(OUTPUT_BUCKET));
     secretArn = Moto.clients().secretsManager()
         .createSecret(CreateSecretRequest.builder().name("thebacknd-kill-code").secretString(secret).build()).arn();
   }
@@ -160,6 +162,51 @@ class LambdaRuntimeIT {
 
   @Test
   @Order(4)
+  void output() throws Exception {
+    try (Function f = start("OutputHandler")) {
+      String chunk = Json.write(Json.object().put("vm_id", firstVmId).put("vm_killcode", killCode(firstVmId))
+          .put("seq", 0).put("text", "hello from the VM\n").put("final", true));
+      JsonNode http = f.invokeHttp("POST", "/output", chunk);
+      assertEquals(200, http.path("statusCode").asInt(), http.toString());
+      assertEquals(0, Json.parse(http.path("body").asText()).path("seq").asInt());
+      String forged = Json.write(Json.object().put("vm_id", firstVmId).put("vm_killcode", "0".repeat(64)).put("seq", 1).put("text", "x"));
+      assertEquals(403, f.invokeHttp("POST", "/output", forged).path("statusCode").asInt());
+      // A 64 KiB chunk JSON-escaped is far over 16 KiB: this route alone takes it.
+      String big = Json.write(Json.object().put("vm_id", firstVmId).put("vm_killcode", killCode(firstVmId))
+          .put("seq", 1).put("text", "\u0001".repeat(64 * 1024)));
+      assertEquals(200, f.invokeHttp("POST", "/output", big).path("statusCode").asInt());
+    }
+  }
+
+  @Test
+  @Order(5)
+  void logs() throws Exception {
+    try (Function f = start("LogsHandler")) {
+      JsonNode http = f.invokeHttp("GET", "/logs", Map.of("name", "thebacknd-1"), null);
+      assertEquals(200, http.path("statusCode").asInt(), http.toString());
+      JsonNode logs = Json.parse(http.path("body").asText());
+      assertEquals("hello from the VM\n", logs.path("chunks").get(0).path("text").asText(), logs.toString());
+      assertEquals(firstVmId, logs.path("vm_id").asText());
+      // Directly invoked, the query parameters are the payload: after chunk 0 comes chunk 1.
+      JsonNode direct = Json.parse(f.invoke("{\"vm_id\": \"" + firstVmId + "\", \"after\": 0}"));
+      assertEquals(1, direct.path("chunks").get(0).path("seq").asInt(), "the chunk after 0");
+      assertEquals(64 * 1024, direct.path("chunks").get(0).path("text").asText().length(), "the 64 KiB chunk");
+      assertEquals(404, f.invokeHttp("GET", "/logs", Map.of("name", "thebacknd-9"), null).path("statusCode").asInt());
+    }
+  }
+
+  @Test
+  @Order(6)
+  void console() throws Exception {
+    try (Function f = start("ConsoleHandler")) {
+      JsonNode http = f.invokeHttp("GET", "/console", Map.of("name", "thebacknd-1"), null);
+      assertEquals(200, http.path("statusCode").asInt(), http.toString());
+      assertEquals(firstInstanceId, Json.parse(http.path("body").asText()).path("instance_id").asText());
+    }
+  }
+
+  @Test
+  @Order(7)
   void destroy() throws Exception {
     try (Function f = start("DestroyHandler")) {
       JsonNode dry = Json.parse(f.invoke("{\"name\": \"thebacknd-2\", \"dry_run\": true}"));
@@ -172,7 +219,7 @@ class LambdaRuntimeIT {
   }
 
   @Test
-  @Order(5)
+  @Order(8)
   void destroySelf() throws Exception {
     try (Function f = start("DestroySelfHandler")) {
       String body = Json.write(Json.object().put("vm_id", firstVmId).put("vm_killcode", killCode(firstVmId)));
@@ -185,7 +232,7 @@ class LambdaRuntimeIT {
   }
 
   @Test
-  @Order(6)
+  @Order(9)
   void destroyOldOnItsSchedule() throws Exception {
     String expired = ec2.launchOurs(7, Instant.now().minusSeconds(60));
     String current = ec2.launchOurs(8, Instant.now().plusSeconds(3600));
@@ -207,7 +254,7 @@ class LambdaRuntimeIT {
   }
 
   @Test
-  @Order(7)
+  @Order(10)
   void destroyAll() throws Exception {
     try (Function f = start("DestroyAllHandler")) {
       JsonNode dry = Json.parse(f.invoke("{\"dry_run\": true}"));
@@ -277,11 +324,19 @@ class LambdaRuntimeIT {
 
     /** Invokes with an API Gateway HTTP API payload format 2.0 event. */
     JsonNode invokeHttp(String method, String path, String body) throws Exception {
+      return invokeHttp(method, path, Map.of(), body);
+    }
+
+    JsonNode invokeHttp(String method, String path, Map<String, String> query, String body) throws Exception {
       ObjectNode event = Json.object()
           .put("version", "2.0")
           .put("routeKey", method + " " + path)
           .put("rawPath", path)
-          .put("rawQueryString", "");
+          .put("rawQueryString", String.join("&", query.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
+      if (!query.isEmpty()) {
+        ObjectNode parameters = event.putObject("queryStringParameters");
+        query.forEach(parameters::put);
+      }
       event.putObject("headers").put("content-type", "application/json").put("host", "abc123.execute-api.us-east-1.amazonaws.com");
       ObjectNode context = event.putObject("requestContext")
           .put("accountId", "123456789012").put("apiId", "abc123").put("stage", "$default")
@@ -325,6 +380,7 @@ class LambdaRuntimeIT {
     env.remove("THEBACKND_SECRET");
     env.put("THEBACKND_SECRET_ARN", secretArn);
     env.put("THEBACKND_VERIFY_CACHE", "true"); // nothing here names a store path: no closure check runs
+    env.put("THEBACKND_OUTPUT_BUCKET", OUTPUT_BUCKET);
     return new Function(handlerClass, handler, p.path("MemorySize").asInt(), p.path("Timeout").asInt(), env);
   }
 

@@ -45,11 +45,15 @@ class TemplateIT {
   private static final String RELEASE = "dynamodb:DeleteItem";
   private static final Set<String> LOGS = Set.of("logs:CreateLogStream", "logs:PutLogEvents");
 
-  /** What each function's code calls on AWS (vm/Fleet.java, vm/Leases.java, vm/VmService.java, vm/Secrets.java). */
+  /**
+   * What each function's code calls on AWS (vm/Fleet.java, vm/Leases.java, vm/VmService.java,
+   * vm/Secrets.java, output/OutputStore.java).
+   */
   private static final Map<Endpoint, Set<String>> CALLS =
-      Map.of(
-          Endpoint.LIST, Set.of(EC2_DESCRIBE),
-          Endpoint.CREATE,
+      Map.ofEntries(
+          Map.entry(Endpoint.LIST, Set.of(EC2_DESCRIBE)),
+          Map.entry(
+              Endpoint.CREATE,
               Set.of(
                   EC2_DESCRIBE,
                   "ec2:RunInstances",
@@ -62,15 +66,20 @@ class TemplateIT {
                   "dynamodb:Scan",
                   "dynamodb:PutItem",
                   "dynamodb:UpdateItem",
-                  RELEASE),
-          Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE),
-          Endpoint.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE),
-          Endpoint.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE),
-          Endpoint.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE),
-          Endpoint.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue"));
+                  RELEASE)),
+          Map.entry(Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
+          Map.entry(Endpoint.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
+          Map.entry(Endpoint.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
+          Map.entry(Endpoint.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE)),
+          Map.entry(Endpoint.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue", "s3:PutObject")),
+          // No EC2 call at all: the kill code is the whole proof, the bucket the whole effect.
+          Map.entry(Endpoint.OUTPUT, Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket")),
+          Map.entry(Endpoint.LOGS, Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket")),
+          Map.entry(Endpoint.CONSOLE, Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput")));
 
-  /** The routes VMs call without AWS credentials (DESIGN §4). */
-  private static final Set<Endpoint> VM_ROUTES = Set.of(Endpoint.DESTROY_SELF, Endpoint.REPORT);
+  /** The routes VMs call without AWS credentials (DESIGN §4), each with its throttling parameters. */
+  private static final Map<Endpoint, String> VM_ROUTES =
+      Map.of(Endpoint.DESTROY_SELF, "VmRoute", Endpoint.REPORT, "VmRoute", Endpoint.OUTPUT, "OutputRoute");
 
   /** DESIGN §3: the only configuration the functions read. */
   private static final Set<String> KNOWN_VARIABLES =
@@ -79,7 +88,8 @@ class TemplateIT {
           "THEBACKND_ALLOWED_INSTANCE_TYPES", "THEBACKND_TTL_MINUTES", "THEBACKND_MAX_TTL_MINUTES",
           "THEBACKND_MAX_VMS", "THEBACKND_INSTANCE_PROFILE", "THEBACKND_SUBNET_ID",
           "THEBACKND_SECURITY_GROUP_IDS", "THEBACKND_KEY_NAME", "THEBACKND_API_URL", "NIX_CACHE",
-          "NIX_TRUSTED_KEY", "THEBACKND_VERIFY_CACHE", "THEBACKND_LEASES_TABLE");
+          "NIX_TRUSTED_KEY", "THEBACKND_VERIFY_CACHE", "THEBACKND_LEASES_TABLE", "THEBACKND_OUTPUT_BUCKET",
+          "THEBACKND_MAX_OUTPUT_KIB");
 
   private static JsonNode source;
   private static JsonNode deployed;
@@ -224,7 +234,7 @@ class TemplateIT {
       JsonNode route = routes.get(endpoint.method + " " + endpoint.path);
       assertNotNull(route, "no route for " + endpoint);
       JsonNode p = route.path("Properties");
-      assertEquals(VM_ROUTES.contains(endpoint) ? "NONE" : "AWS_IAM", p.path("AuthorizationType").asText(), endpoint.toString());
+      assertEquals(VM_ROUTES.containsKey(endpoint) ? "NONE" : "AWS_IAM", p.path("AuthorizationType").asText(), endpoint.toString());
       assertEquals("integrations/${%s}".formatted(integrationId(p)), p.path("Target").path("Fn::Sub").asText());
       JsonNode integration = resource(deployed, integrationId(p)).path("Properties");
       assertEquals("AWS_PROXY", integration.path("IntegrationType").asText());
@@ -244,12 +254,23 @@ class TemplateIT {
   @Test
   void theVmRoutesAreThrottled() {
     JsonNode stage = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next().path("Properties");
-    for (Endpoint endpoint : VM_ROUTES) {
+    for (var route : VM_ROUTES.entrySet()) {
+      Endpoint endpoint = route.getKey();
       JsonNode settings = stage.path("RouteSettings").path(endpoint.method + " " + endpoint.path);
-      assertEquals("VmRouteRateLimit", settings.path("ThrottlingRateLimit").path("Ref").asText(), endpoint.toString());
-      assertEquals("VmRouteBurstLimit", settings.path("ThrottlingBurstLimit").path("Ref").asText(), endpoint.toString());
+      assertEquals(route.getValue() + "RateLimit", settings.path("ThrottlingRateLimit").path("Ref").asText(), endpoint.toString());
+      assertEquals(route.getValue() + "BurstLimit", settings.path("ThrottlingBurstLimit").path("Ref").asText(), endpoint.toString());
     }
     assertTrue(stage.path("DefaultRouteSettings").path("ThrottlingRateLimit").isNumber());
+  }
+
+  @Test
+  void tenVmsStreamingAtOnceFitTheOutputRoutesThrottlingAtItsDefaults() {
+    // An agent sends a chunk and waits for the answer: flooding, about 10 a second through API
+    // Gateway and Lambda (≥ 100 ms each); MaxVms of them at once must not be throttled.
+    int maxVms = source.path("Parameters").path("MaxVms").path("Default").asInt();
+    int perVmFlooding = 10;
+    assertTrue(source.path("Parameters").path("OutputRouteRateLimit").path("Default").asInt() >= maxVms * perVmFlooding);
+    assertTrue(source.path("Parameters").path("OutputRouteBurstLimit").path("Default").asInt() >= 2 * maxVms * perVmFlooding);
   }
 
   @Test
@@ -443,7 +464,86 @@ class TemplateIT {
     assertEquals("true", condition.path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText());
     Set<String> keys = new TreeSet<>();
     condition.path("ForAllValues:StringEquals").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
-    assertEquals(Set.of(VmTags.PHASE, VmTags.PHASE_DETAIL), keys);
+    assertEquals(Set.of(VmTags.PHASE, VmTags.PHASE_DETAIL, VmTags.EXIT_CODE), keys);
+  }
+
+  // ------------------------------------------------------------------ the output bucket (DESIGN §9)
+
+  @Test
+  void theOutputBucketIsPrivateEncryptedTlsOnlyExpiresAndRefusesTheVms() {
+    JsonNode p = resource(deployed, "OutputBucket").path("Properties");
+    JsonNode block = p.path("PublicAccessBlockConfiguration");
+    for (String setting : List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")) {
+      assertTrue(block.path(setting).asBoolean(), setting);
+    }
+    assertEquals("AES256", p.path("BucketEncryption").path("ServerSideEncryptionConfiguration").get(0)
+        .path("ServerSideEncryptionByDefault").path("SSEAlgorithm").asText());
+    JsonNode expiry = null;
+    for (JsonNode rule : p.path("LifecycleConfiguration").path("Rules")) {
+      if (rule.has("ExpirationInDays")) {
+        expiry = rule;
+      }
+    }
+    assertNotNull(expiry, "a lifecycle rule expires the output");
+    assertEquals("Enabled", expiry.path("Status").asText());
+    assertEquals("OutputRetentionDays", expiry.path("ExpirationInDays").path("Ref").asText());
+    assertTrue(source.path("Parameters").path("OutputRetentionDays").path("Default").asInt() >= 1);
+
+    JsonNode policy = resourcesOfType("AWS::S3::BucketPolicy").values().stream()
+        .filter(b -> "OutputBucket".equals(b.path("Properties").path("Bucket").path("Ref").asText()))
+        .findFirst().orElseThrow(() -> new AssertionError("no policy on the output bucket")).path("Properties").path("PolicyDocument");
+    boolean tlsOnly = false;
+    boolean noVm = false;
+    for (JsonNode s : policy.path("Statement")) {
+      assertEquals("Deny", s.path("Effect").asText(), s.toString());
+      assertEquals(List.of("s3:*"), actions(s));
+      tlsOnly |= "false".equals(s.path("Condition").path("Bool").path("aws:SecureTransport").asText());
+      noVm |= "{\"Fn::GetAtt\":[\"VmRole\",\"Arn\"]}".equals(s.path("Condition").path("ArnEquals").path("aws:PrincipalArn").toString());
+    }
+    assertTrue(tlsOnly, "TLS only: " + policy);
+    assertTrue(noVm, "the VM role is denied outright: " + policy);
+    assertFalse(statements(resource(deployed, "VmRole")).toString().contains("OutputBucket"), "the VM role has no grant on it");
+  }
+
+  @Test
+  void onlyTheOutputAndReportFunctionsWriteOutputAndOnlyTheLogsAndOutputFunctionsReadIt() {
+    for (var role : resourcesOfType("AWS::IAM::Role").entrySet()) {
+      for (JsonNode s : statements(role.getValue())) {
+        if (!resources(s).toString().contains("OutputBucket")) {
+          continue;
+        }
+        String name = role.getKey();
+        assertEquals(1, actions(s).size(), name + ": one action per statement: " + s);
+        String action = actions(s).get(0);
+        if (action.equals("s3:PutObject")) {
+          assertTrue(name.equals(roleOf(Endpoint.OUTPUT)) || name.equals(roleOf(Endpoint.REPORT)), name + " writes output");
+        } else {
+          assertTrue(Set.of("s3:GetObject", "s3:ListBucket").contains(action), name + ": " + action);
+          assertTrue(name.equals(roleOf(Endpoint.OUTPUT)) || name.equals(roleOf(Endpoint.LOGS)), name + " reads output");
+        }
+      }
+    }
+    // report keeps the exit code and nothing else there.
+    List<JsonNode> reportWrites = statementsWith(resource(deployed, roleOf(Endpoint.REPORT)), "s3:PutObject");
+    assertEquals(1, reportWrites.size());
+    assertEquals("${OutputBucket.Arn}/*/exit-code", resources(reportWrites.get(0)).get(0).path("Fn::Sub").asText());
+  }
+
+  @Test
+  void theConsoleIsReadOnlyFromOurInstances() {
+    List<JsonNode> console = statementsWith(resource(deployed, roleOf(Endpoint.CONSOLE)), "ec2:GetConsoleOutput");
+    assertEquals(1, console.size());
+    assertEquals("true", console.get(0).path("Condition").path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText());
+    for (JsonNode r : resources(console.get(0))) {
+      assertEquals("instance", resourceType(r));
+    }
+  }
+
+  @Test
+  void callersMayReadLogsAndConsolesButNeverSendOutput() {
+    String callApi = resource(deployed, "CallerPolicy").path("Properties").path("PolicyDocument").toString();
+    assertTrue(callApi.contains("/*/GET/logs") && callApi.contains("/*/GET/console"), callApi);
+    assertFalse(callApi.contains("/*/POST/output"), "output is the VMs' route, authenticated by kill code");
   }
 
   @Test
@@ -658,6 +758,7 @@ class TemplateIT {
       case "NIX_CACHE" -> "s3://thebacknd-cachebucket-abcd?region=us-east-1";
       case "NIX_TRUSTED_KEY" -> "thebacknd-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=";
       case "THEBACKND_LEASES_TABLE" -> "thebacknd-LeasesTable-1A2B3C4D5E6F";
+      case "THEBACKND_OUTPUT_BUCKET" -> "thebacknd-outputbucket-abcd";
       default -> throw new AssertionError("no sample for " + name + " = " + value);
     };
   }

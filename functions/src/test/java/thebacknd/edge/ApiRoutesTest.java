@@ -35,13 +35,15 @@ class ApiRoutesTest extends MotoTest {
     vm.fieldNames().forEachRemaining(fields::add);
     assertEquals(
         new TreeSet<>(List.of("name", "vm_id", "instance_id", "state", "instance_type", "nix_toplevel", "nix_binary",
-            "launched_at", "expires_at", "should_be_destroyed", "public_ips", "phase", "phase_detail")),
+            "launched_at", "expires_at", "should_be_destroyed", "public_ips", "phase", "phase_detail", "exit_code", "args")),
         fields);
     assertEquals("thebacknd-1", vm.path("name").asText());
     assertTrue(vm.path("vm_id").asText().matches("[0-9a-f-]{36}"));
     assertEquals(TOPLEVEL, vm.path("nix_toplevel").asText());
     assertTrue(vm.path("nix_binary").isNull());
     assertTrue(vm.path("phase").isNull());
+    assertTrue(vm.path("exit_code").isNull());
+    assertTrue(vm.path("args").isNull(), "a toplevel takes no arguments");
     assertEquals("t3.micro", vm.path("instance_type").asText());
     assertFalse(vm.path("should_be_destroyed").asBoolean());
     Instant expires = Instant.parse(vm.path("expires_at").asText());

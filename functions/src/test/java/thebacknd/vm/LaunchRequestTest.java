@@ -85,13 +85,14 @@ class LaunchRequestTest extends MotoTest {
     Set<String> fields = new TreeSet<>();
     userData.fieldNames().forEachRemaining(fields::add);
     assertEquals(new TreeSet<>(List.of("thebacknd", "vm_id", "vm_killcode", "name", "nix_toplevel", "nix_binary",
-        "nix_cache", "nix_trusted_key", "api_url", "expires_at")), fields);
+        "nix_args", "nix_cache", "nix_trusted_key", "api_url", "expires_at")), fields);
     assertEquals(1, userData.path("thebacknd").asInt());
     assertEquals(vmId, userData.path("vm_id").asText());
     assertEquals(new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId), userData.path("vm_killcode").asText());
     assertEquals("thebacknd-1", userData.path("name").asText());
     assertEquals(TOPLEVEL, userData.path("nix_toplevel").asText());
     assertTrue(userData.path("nix_binary").isNull());
+    assertTrue(userData.path("nix_args").isNull(), "a toplevel has no arguments");
     assertEquals(env.get("NIX_CACHE"), userData.path("nix_cache").asText());
     assertEquals(env.get("NIX_TRUSTED_KEY"), userData.path("nix_trusted_key").asText());
     assertEquals("https://api.example.com/prod", userData.path("api_url").asText());

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import thebacknd.Failure;
 import thebacknd.Json;
 import thebacknd.cache.BinaryPath;
 import thebacknd.cache.StorePath;
@@ -66,13 +67,18 @@ class UserDataFuzzTest {
     assertEquals(expiresAt.toString(), tree.path("expires_at").textValue());
   }
 
-  private static Workload workload(String path) {
+  /** The first line: a path, then (for a program) its arguments, separated by tabs. */
+  private static Workload workload(String line) {
+    List<String> words = List.of(line.split("\t", -1));
     try {
-      return new Workload.Toplevel(StorePath.parse(path));
+      return new Workload.Toplevel(StorePath.parse(words.get(0)));
     } catch (IllegalArgumentException notAStorePath) {
       try {
-        return new Workload.Program(BinaryPath.parse(path));
+        return new Workload.Program(BinaryPath.parse(words.get(0)), ProgramArgs.checked(words.subList(1, words.size())));
       } catch (IllegalArgumentException notABinaryPath) {
+        return new Workload.BaseImage();
+      } catch (Failure refusedArgs) {
+        assertEquals(400, refusedArgs.status(), refusedArgs.getMessage());
         return new Workload.BaseImage();
       }
     }

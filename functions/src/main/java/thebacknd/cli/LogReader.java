@@ -1,0 +1,105 @@
+package thebacknd.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import java.util.function.Consumer;
+import thebacknd.edge.ApiResponse;
+import thebacknd.edge.Endpoint;
+
+/**
+ * Reads a VM's output through {@code GET /logs}, page after page, and remembers where it got to
+ * ({@code next}). The first read may name the VM; later ones use its vm_id, which keeps working
+ * once the VM is gone.
+ */
+final class LogReader {
+
+  /** Pages one {@link #read} follows at most before it returns (each page is up to about 1 MiB). */
+  private static final int MAX_PAGES = 64;
+
+  private final ApiClient client;
+  private String parameter;
+  private String value;
+  private long next = -1;
+  private boolean done;
+  private Integer exitCode;
+  private String vmId;
+  private String name;
+
+  private LogReader(ApiClient client, String parameter, String value) {
+    this.client = client;
+    this.parameter = parameter;
+    this.value = value;
+  }
+
+  static LogReader byName(ApiClient client, String name) {
+    return new LogReader(client, "name", name);
+  }
+
+  static LogReader byVmId(ApiClient client, String vmId) {
+    return new LogReader(client, "vm_id", vmId);
+  }
+
+  /**
+   * Reads what has arrived since the last read, handing each chunk's text to {@code text} and each
+   * answer to {@code page}; true when any chunk came. A throttled or briefly failing API (429,
+   * 502-504) is asked again at the next read; any other error answer is a {@link CliException}.
+   */
+  boolean read(Consumer<String> text, Consumer<JsonNode> page) {
+    boolean any = false;
+    for (int pages = 0; pages < MAX_PAGES; pages++) {
+      ApiResponse response = client.get(Endpoint.LOGS, Map.of(parameter, value, "after", Long.toString(next)));
+      if (worthRetrying(response)) {
+        return any;
+      }
+      if (response.status() >= 400) {
+        throw new CliException(Main.FAILED, Answer.describe(response));
+      }
+      JsonNode body = response.body();
+      page.accept(body);
+      if (body.hasNonNull("vm_id")) {
+        vmId = body.path("vm_id").asText();
+        parameter = "vm_id";
+        value = vmId;
+      }
+      if (body.hasNonNull("name")) {
+        name = body.path("name").asText();
+      }
+      done = body.path("done").asBoolean(false);
+      exitCode = body.hasNonNull("exit_code") ? body.path("exit_code").asInt() : null;
+      JsonNode chunks = body.path("chunks");
+      for (JsonNode chunk : chunks) {
+        text.accept(chunk.path("text").asText());
+      }
+      long after = next;
+      next = body.path("next").asLong(next);
+      if (chunks.isEmpty() || next == after || done) {
+        return any || !chunks.isEmpty();
+      }
+      any = true;
+    }
+    return any;
+  }
+
+  /** An answer worth asking again for: throttled, or AWS failing for a moment. */
+  static boolean worthRetrying(ApiResponse response) {
+    return response.status() == 429 || (response.status() >= 502 && response.status() <= 504);
+  }
+
+  boolean done() {
+    return done;
+  }
+
+  /** The program's exit code, once {@code report} delivered it; null before. */
+  Integer exitCode() {
+    return exitCode;
+  }
+
+  String vmId() {
+    return vmId;
+  }
+
+  /** The VM's name while it lives (null once it is gone and was asked for by vm_id). */
+  String name() {
+    return name;
+  }
+}
