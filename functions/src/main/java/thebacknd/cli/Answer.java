@@ -1,45 +1,31 @@
 package thebacknd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.function.BiConsumer;
-import picocli.CommandLine.Model.CommandSpec;
-import thebacknd.edge.ApiResponse;
 
 /** Prints an API answer: JSON or human on success; the error's one sentence on stderr otherwise. */
 final class Answer {
 
   private Answer() {}
 
-  static int print(CommandSpec spec, ApiOptions api, ApiResponse response, BiConsumer<PrintWriter, JsonNode> human) {
-    PrintWriter out = spec.commandLine().getOut();
-    if (response.status() >= 400) {
-      return error(spec, response);
+  /** {@code --json}: the answer as the API sent it; otherwise {@code human} renders its body. */
+  static int print(Invocation in, ApiOptions api, Reply reply, BiConsumer<PrintWriter, JsonValue> human) {
+    if (reply.failed()) {
+      return error(in, reply);
     }
+    PrintWriter out = in.out();
     if (api.json) {
-      Render.json(out, response);
+      out.println(reply.text().strip());
     } else {
-      human.accept(out, response.body());
+      human.accept(out, reply.body());
     }
     out.flush();
     return Main.OK;
   }
 
-  static int error(CommandSpec spec, ApiResponse response) {
-    PrintWriter err = spec.commandLine().getErr();
-    err.println("thebacknd: " + describe(response));
-    err.flush();
+  static int error(Invocation in, Reply reply) {
+    in.err().println("thebacknd: " + reply.describe());
+    in.err().flush();
     return Main.FAILED;
-  }
-
-  /** An error answer in one line: "message [code, HTTP status]". */
-  static String describe(ApiResponse response) {
-    JsonNode error = response.body().path("error");
-    return error.path("message").asText("HTTP " + response.status())
-        + " ["
-        + error.path("code").asText("http_" + response.status())
-        + ", HTTP "
-        + response.status()
-        + "]";
   }
 }

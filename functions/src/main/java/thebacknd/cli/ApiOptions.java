@@ -1,22 +1,33 @@
 package thebacknd.cli;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
-import picocli.CommandLine.Option;
+import thebacknd.cli.Spec.Option;
 import thebacknd.config.ConfigException;
 import thebacknd.edge.App;
 
-/** Where commands send their calls, and how they print the answers. */
+/** Where commands send their calls (--local, --api-url), and how they print the answers (--json). */
 final class ApiOptions {
 
-  @Option(names = "--local", description = "Call the domain code in-process with your own AWS credentials instead of the API.")
-  boolean local;
+  static final List<Option> OPTIONS = List.of(
+      Option.flag("--json", "Print the API's JSON answer instead of a human summary."),
+      Option.flag("--local", "Call the domain code in-process with your own AWS credentials instead of the API."),
+      Option.value("--api-url", "URL", "Base URL of the API (default: $THEBACKND_API_URL)."));
 
-  @Option(names = "--api-url", paramLabel = "URL", description = "Base URL of the API (default: $THEBACKND_API_URL).")
-  String apiUrl;
+  final boolean json;
+  final boolean local;
+  final String apiUrl;
 
-  @Option(names = "--json", description = "Print the API's JSON answer instead of a human summary.")
-  boolean json;
+  private ApiOptions(boolean json, boolean local, String apiUrl) {
+    this.json = json;
+    this.local = local;
+    this.apiUrl = apiUrl;
+  }
+
+  static ApiOptions of(Invocation in) {
+    return new ApiOptions(in.flag("--json"), in.flag("--local"), in.value("--api-url"));
+  }
 
   ApiClient client(Map<String, String> env) {
     if (local) {

@@ -2,18 +2,9 @@ package thebacknd.cli;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import thebacknd.Json;
 import thebacknd.aws.AwsClients;
 import thebacknd.cache.BinaryPath;
@@ -22,22 +13,19 @@ import thebacknd.cache.ClosureCheck;
 import thebacknd.cache.ClosureReport;
 import thebacknd.cache.StorePath;
 import thebacknd.cache.TrustedKeys;
+import thebacknd.cli.Spec.Argument;
+import thebacknd.cli.Spec.Option;
 import thebacknd.config.Config;
 import thebacknd.config.ConfigException;
 
 /** {@code thebacknd cache …}: binary cache tools. */
-@Command(
-    name = "cache",
-    description = "Binary cache tools.",
-    subcommands = {CacheCommand.Verify.class})
-final class CacheCommand implements Runnable {
+final class CacheCommand implements Command {
 
-  @ParentCommand Main main;
-  @Spec CommandSpec spec;
+  static final Spec SPEC = Spec.of("cache", "Binary cache tools (cache verify PATH).").subcommands(new Verify());
 
   @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a cache command is required; see thebacknd cache --help");
+  public Spec spec() {
+    return SPEC;
   }
 
   /**
@@ -45,35 +33,32 @@ final class CacheCommand implements Runnable {
    * the developer's machine with their AWS credentials. Exit 0 when the closure is complete and
    * trusted, 1 when not (or the cache cannot be read), 2 for a bad PATH or configuration.
    */
-  @Command(
-      name = "verify",
-      description = {
-        "Check that PATH and its whole closure are in the binary cache (NIX_CACHE) and signed by a",
-        "trusted key (NIX_TRUSTED_KEY), as create does before launching a VM, and whether it holds",
-        "the agent's package (thebacknd-agent…), which create requires of a toplevel.",
-        "Exit status: 0 complete and trusted, 1 not (or the cache cannot be read), 2 usage or configuration error."
-      })
-  static final class Verify implements Callable<Integer> {
+  static final class Verify implements Command {
 
-    @ParentCommand CacheCommand cache;
-    @Spec CommandSpec spec;
-
-    @Parameters(paramLabel = "PATH", description = "A store path, or a program inside one.")
-    String path;
-
-    @Option(names = "--cache", paramLabel = "URL", description = "The binary cache (default: $NIX_CACHE).")
-    String cacheUrl;
-
-    @Option(names = "--trusted-key", paramLabel = "KEYS", description = "Trusted name:base64 public key(s), space separated (default: $NIX_TRUSTED_KEY).")
-    String trustedKeys;
-
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
+    static final Spec SPEC = Spec.of("verify", "Check a closure is in the cache, signed by a trusted key.")
+        .description(
+            "Check that PATH and its whole closure are in the binary cache (NIX_CACHE) and signed by "
+                + "a trusted key (NIX_TRUSTED_KEY), as create does before launching a VM, and whether it "
+                + "holds the agent's package (thebacknd-agent…), which create requires of a toplevel.",
+            "Exit status: 0 complete and trusted, 1 not (or the cache cannot be read), 2 usage or "
+                + "configuration error.")
+        .arguments(Argument.required("PATH", "A store path, or a program inside one."))
+        .options(
+            Option.value("--cache", "URL", "The binary cache (default: $NIX_CACHE)."),
+            Option.value("--trusted-key", "KEYS", "Trusted name:base64 public key(s), space separated (default: $NIX_TRUSTED_KEY)."),
+            Option.flag("--json", "Print the report as JSON."));
 
     @Override
-    public Integer call() {
-      StorePath root = storePath();
-      Map<String, String> env = cache.main.env();
+    public Spec spec() {
+      return SPEC;
+    }
+
+    @Override
+    public int run(Invocation in) {
+      StorePath root = storePath(in);
+      Map<String, String> env = in.env();
+      String cacheUrl = in.value("--cache");
+      String trustedKeys = in.value("--trusted-key");
       String url = setting(cacheUrl, env, "NIX_CACHE", "--cache");
       TrustedKeys keys = Config.trustedKeys(
           trustedKeys != null ? "--trusted-key" : "NIX_TRUSTED_KEY", setting(trustedKeys, env, "NIX_TRUSTED_KEY", "--trusted-key"));
@@ -82,8 +67,8 @@ final class CacheCommand implements Runnable {
       long started = System.nanoTime();
       ClosureReport report = check.check(root);
       Duration took = Duration.ofNanos(System.nanoTime() - started);
-      PrintWriter out = spec.commandLine().getOut();
-      if (json) {
+      PrintWriter out = in.out();
+      if (in.flag("--json")) {
         out.println(Json.write(new JsonReport(root.toString(), url, check.trustedKeys().names(), report.pathsChecked(),
             report.trusted(), report.problems().stream().map(p -> new JsonProblem(p.path().toString(), p.reason())).toList(),
             report.agent().map(StorePath::toString).orElse(null), took.toMillis())));
@@ -116,11 +101,12 @@ final class CacheCommand implements Runnable {
       }
     }
 
-    private StorePath storePath() {
+    private static StorePath storePath(Invocation in) {
+      String path = in.positional(0);
       try {
         return BinaryPath.parse(path).storePath();
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "invalid PATH " + path + ": " + e.getMessage());
+        throw in.usage("invalid PATH " + path + ": " + e.getMessage());
       }
     }
 

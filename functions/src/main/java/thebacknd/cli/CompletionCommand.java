@@ -1,28 +1,259 @@
 package thebacknd.cli;
 
-import java.util.concurrent.Callable;
-import picocli.AutoComplete;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import thebacknd.cli.Spec.Argument;
+import thebacknd.cli.Spec.Option;
 
-@Command(name = "completion", description = "Print a shell completion script: source <(thebacknd completion bash)")
-final class CompletionCommand implements Callable<Integer> {
+/**
+ * {@code thebacknd completion bash|zsh|fish}: a completion script for the shell, written from the
+ * commands' {@link Spec}s, so it always knows every command and option. It completes commands,
+ * options, file names where an argument is a PATH or FILE, and the shells of {@code completion}.
+ */
+final class CompletionCommand implements Command {
 
-  @Spec CommandSpec spec;
+  static final List<String> SHELLS = List.of("bash", "zsh", "fish");
 
-  @Parameters(paramLabel = "SHELL", description = "Only bash is supported.")
-  String shell;
+  static final Spec SPEC = Spec.of("completion", "Print a shell completion script (bash, zsh or fish).")
+      .description(
+          "Print a completion script for your shell:",
+          "  bash: source <(thebacknd completion bash)      (in ~/.bashrc)",
+          "  zsh:  source <(thebacknd completion zsh)       (in ~/.zshrc, after compinit)",
+          "  fish: thebacknd completion fish | source       (in ~/.config/fish/config.fish)")
+      .arguments(Argument.required("SHELL", "bash, zsh or fish."));
 
   @Override
-  public Integer call() {
-    if (!"bash".equals(shell)) {
-      spec.commandLine().getErr().println("thebacknd: only 'completion bash' is supported, not " + shell);
-      return Main.USAGE;
-    }
-    spec.commandLine().getOut().print(AutoComplete.bash("thebacknd", spec.root().commandLine()));
-    spec.commandLine().getOut().flush();
+  public Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int run(Invocation in) {
+    String shell = in.positional(0);
+    String script = switch (shell) {
+      case "bash" -> bash(Main.COMMANDS);
+      case "zsh" -> zsh(Main.COMMANDS);
+      case "fish" -> fish(Main.COMMANDS);
+      default -> throw in.usage("no completion for " + shell + "; the shells are " + String.join(", ", SHELLS));
+    };
+    in.out().print(script);
+    in.out().flush();
     return Main.OK;
+  }
+
+  /** A leaf command with its full name after {@code thebacknd}: {@code list}, {@code cache verify}. */
+  private record Leaf(String name, Spec spec) {}
+
+  private static List<Leaf> leaves(List<Command> commands) {
+    List<Leaf> leaves = new ArrayList<>();
+    for (Command command : commands) {
+      Spec spec = command.spec();
+      leaves.add(new Leaf(spec.name(), spec));
+      spec.subcommands().forEach(sub -> leaves.add(new Leaf(spec.name() + " " + sub.spec().name(), sub.spec())));
+    }
+    return leaves;
+  }
+
+  /** Whether an argument or option value is a file name. */
+  private static boolean isFile(String label) {
+    return label != null && (label.contains("PATH") || label.contains("FILE"));
+  }
+
+  /** What an argument may be besides a file: the shells of completion, a group's commands. */
+  private static List<String> words(Spec spec) {
+    if (spec.name().equals("completion")) {
+      return SHELLS;
+    }
+    return spec.subcommands().stream().map(c -> c.spec().name()).toList();
+  }
+
+  private static List<String> optionNames(Spec spec) {
+    List<String> names = new ArrayList<>();
+    spec.shownOptions().forEach(o -> names.addAll(o.names()));
+    return names;
+  }
+
+  // ------------------------------------------------------------------ bash
+
+  static String bash(List<Command> commands) {
+    StringBuilder s = new StringBuilder();
+    s.append("# thebacknd completion for bash: source <(thebacknd completion bash)\n");
+    s.append("_thebacknd() {\n");
+    s.append("  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\" command=\"\" i\n");
+    s.append("  for ((i = 1; i < COMP_CWORD; i++)); do\n");
+    s.append("    case \"${COMP_WORDS[i]}\" in\n");
+    s.append("      -*) ;;\n");
+    s.append("      *)\n");
+    s.append("        if [[ -z \"$command\" ]]; then command=\"${COMP_WORDS[i]}\"\n");
+    for (Command group : commands) {
+      if (!group.spec().subcommands().isEmpty()) {
+        s.append("        elif [[ \"$command\" == ").append(group.spec().name())
+            .append(" ]]; then command=\"").append(group.spec().name()).append(" ${COMP_WORDS[i]}\"\n");
+      }
+    }
+    s.append("        else break; fi ;;\n");
+    s.append("    esac\n");
+    s.append("  done\n");
+    s.append("  local options=\"\" values=\"\" file_values=\"\" words=\"\" files=\"\"\n");
+    s.append("  case \"$command\" in\n");
+    s.append("    \"\") COMPREPLY=($(compgen -W \"")
+        .append(commands.stream().map(c -> c.spec().name()).collect(Collectors.joining(" ")))
+        .append(" -h --help -V --version\" -- \"$cur\")); return ;;\n");
+    for (Leaf leaf : leaves(commands)) {
+      Spec spec = leaf.spec();
+      List<String> values = new ArrayList<>();
+      List<String> fileValues = new ArrayList<>();
+      for (Option option : spec.shownOptions()) {
+        if (option.takesValue()) {
+          (isFile(option.param()) ? fileValues : values).addAll(option.names());
+        }
+      }
+      boolean files = spec.arguments().stream().anyMatch(a -> isFile(a.label()));
+      s.append("    \"").append(leaf.name()).append("\") options=\"").append(String.join(" ", optionNames(spec)))
+          .append("\" values=\"").append(String.join(" ", values))
+          .append("\" file_values=\"").append(String.join(" ", fileValues))
+          .append("\" words=\"").append(String.join(" ", words(spec)))
+          .append("\" files=\"").append(files ? "yes" : "").append("\" ;;\n");
+    }
+    s.append("    *) return ;;\n");
+    s.append("  esac\n");
+    s.append("  if [[ -n \"$prev\" && \" $file_values \" == *\" $prev \"* ]]; then COMPREPLY=($(compgen -f -- \"$cur\")); return; fi\n");
+    s.append("  if [[ -n \"$prev\" && \" $values \" == *\" $prev \"* ]]; then COMPREPLY=(); return; fi\n");
+    s.append("  if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W \"$options\" -- \"$cur\"))\n");
+    s.append("  elif [[ -n \"$files\" ]]; then COMPREPLY=($(compgen -f -- \"$cur\"))\n");
+    s.append("  else COMPREPLY=($(compgen -W \"$words\" -- \"$cur\")); fi\n");
+    s.append("}\n");
+    s.append("complete -o filenames -F _thebacknd thebacknd\n");
+    return s.toString();
+  }
+
+  // ------------------------------------------------------------------ zsh
+
+  static String zsh(List<Command> commands) {
+    StringBuilder s = new StringBuilder();
+    s.append("#compdef thebacknd\n");
+    s.append("# thebacknd completion for zsh: source <(thebacknd completion zsh), after compinit\n");
+    s.append("_thebacknd() {\n");
+    s.append("  local -a commands\n");
+    s.append("  commands=(\n");
+    for (Command command : commands) {
+      s.append("    ").append(zshQuote(command.spec().name() + ":" + command.spec().summary())).append('\n');
+    }
+    s.append("  )\n");
+    s.append("  if (( CURRENT == 2 )); then\n");
+    s.append("    _describe -t commands 'thebacknd command' commands\n");
+    s.append("    return\n");
+    s.append("  fi\n");
+    s.append("  local command=$words[2]\n");
+    s.append("  shift words; (( CURRENT-- ))\n");
+    for (Command group : commands) {
+      Spec spec = group.spec();
+      if (spec.subcommands().isEmpty()) {
+        continue;
+      }
+      s.append("  if [[ $command == ").append(spec.name()).append(" ]]; then\n");
+      s.append("    if (( CURRENT == 2 )); then\n");
+      s.append("      local -a subcommands\n");
+      s.append("      subcommands=(");
+      for (Command sub : spec.subcommands()) {
+        s.append(' ').append(zshQuote(sub.spec().name() + ":" + sub.spec().summary()));
+      }
+      s.append(" )\n");
+      s.append("      _describe -t commands '").append(spec.name()).append(" command' subcommands\n");
+      s.append("      return\n");
+      s.append("    fi\n");
+      s.append("    command=\"").append(spec.name()).append(" $words[2]\"\n");
+      s.append("    shift words; (( CURRENT-- ))\n");
+      s.append("  fi\n");
+    }
+    s.append("  case $command in\n");
+    for (Leaf leaf : leaves(commands)) {
+      if (!leaf.spec().subcommands().isEmpty()) {
+        continue;
+      }
+      s.append("    (").append(leaf.name().replace(" ", "\\ ")).append(")\n");
+      s.append("      _arguments -s -S");
+      for (Option option : leaf.spec().shownOptions()) {
+        s.append(" \\\n        ");
+        String description = "[" + zshBracketed(option.description()) + "]";
+        String value = option.takesValue() ? ":" + option.param() + ":" + (isFile(option.param()) ? "_files" : " ") : "";
+        if (option.names().size() > 1) {
+          s.append("'(").append(String.join(" ", option.names())).append(")'{")
+              .append(String.join(",", option.names())).append('}').append(zshQuote(description + value));
+        } else {
+          s.append(zshQuote(option.names().get(0) + description + value));
+        }
+      }
+      for (Argument argument : leaf.spec().arguments()) {
+        String action = isFile(argument.label()) ? "_files"
+            : words(leaf.spec()).isEmpty() ? " " : "(" + String.join(" ", words(leaf.spec())) + ")";
+        String label = argument.label().replace(":", "");
+        String position = argument.max() > 1 ? "*:" : argument.min() == 0 ? "::" : ":";
+        s.append(" \\\n        ").append(zshQuote(position + label + ":" + action));
+      }
+      s.append(" ;;\n");
+    }
+    s.append("  esac\n");
+    s.append("}\n");
+    s.append("compdef _thebacknd thebacknd\n");
+    return s.toString();
+  }
+
+  private static String zshQuote(String text) {
+    return "'" + text.replace("'", "'\\''") + "'";
+  }
+
+  /** Text inside _arguments' [description]: brackets and colons escaped. */
+  private static String zshBracketed(String text) {
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace(":", "\\:");
+  }
+
+  // ------------------------------------------------------------------ fish
+
+  static String fish(List<Command> commands) {
+    StringBuilder s = new StringBuilder();
+    s.append("# thebacknd completion for fish: thebacknd completion fish | source\n");
+    s.append("complete -c thebacknd -f\n");
+    s.append("complete -c thebacknd -n __fish_use_subcommand -s h -l help -d 'Show this help and exit.'\n");
+    s.append("complete -c thebacknd -n __fish_use_subcommand -s V -l version -d 'Print the version and exit.'\n");
+    for (Command command : commands) {
+      s.append("complete -c thebacknd -n __fish_use_subcommand -a ").append(command.spec().name())
+          .append(" -d ").append(fishQuote(command.spec().summary())).append('\n');
+    }
+    for (Leaf leaf : leaves(commands)) {
+      Spec spec = leaf.spec();
+      String[] names = leaf.name().split(" ");
+      String condition = names.length == 1
+          ? "__fish_seen_subcommand_from " + names[0]
+          : "__fish_seen_subcommand_from " + names[0] + "; and __fish_seen_subcommand_from " + names[1];
+      if (!spec.subcommands().isEmpty()) {
+        String none = spec.subcommands().stream().map(c -> c.spec().name()).collect(Collectors.joining(" "));
+        condition = condition + "; and not __fish_seen_subcommand_from " + none;
+      }
+      String when = " -n " + fishQuote(condition);
+      for (Option option : spec.shownOptions()) {
+        s.append("complete -c thebacknd").append(when);
+        for (String name : option.names()) {
+          s.append(name.startsWith("--") ? " -l " + name.substring(2) : " -s " + name.substring(1));
+        }
+        if (option.takesValue()) {
+          s.append(isFile(option.param()) ? " -r -F" : " -x");
+        }
+        s.append(" -d ").append(fishQuote(option.description())).append('\n');
+      }
+      if (spec.arguments().stream().anyMatch(a -> isFile(a.label()))) {
+        s.append("complete -c thebacknd").append(when).append(" -F\n");
+      }
+      for (String word : words(spec)) {
+        String description = spec.subcommand(word).map(c -> " -d " + fishQuote(c.spec().summary())).orElse("");
+        s.append("complete -c thebacknd").append(when).append(" -a ").append(word).append(description).append('\n');
+      }
+    }
+    return s.toString();
+  }
+
+  private static String fishQuote(String text) {
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

@@ -1,37 +1,34 @@
 package thebacknd.cli;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
+import thebacknd.cli.Spec.Argument;
 import thebacknd.edge.Endpoint;
 
-@Command(
-    name = "console",
-    description = {
-      "Print a live VM's serial console as EC2 last captured it (GetConsoleOutput, latest):",
-      "what the kernel, systemd and the agent printed, also when the agent never reached the API."
-    })
-final class ConsoleCommand implements Callable<Integer> {
+final class ConsoleCommand implements Command {
 
-  @ParentCommand Main main;
-  @Mixin ApiOptions api;
-  @Spec CommandSpec spec;
-
-  @Parameters(paramLabel = "NAME", description = "A live VM's name, as list shows it.")
-  String name;
+  static final Spec SPEC = Spec.of("console", "Print a live VM's serial console (EC2 GetConsoleOutput).")
+      .description(
+          "Print a live VM's serial console as EC2 last captured it (GetConsoleOutput, latest): "
+              + "what the kernel, systemd and the agent printed, also when the agent never reached the "
+              + "API.")
+      .arguments(Argument.required("NAME", "A live VM's name, as list shows it."))
+      .options(ApiOptions.OPTIONS);
 
   @Override
-  public Integer call() {
-    return Answer.print(spec, api, api.client(main.env()).get(Endpoint.CONSOLE, Map.of("name", name)), (out, body) -> {
+  public Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int run(Invocation in) {
+    ApiOptions api = ApiOptions.of(in);
+    String name = in.positional(0);
+    Reply reply = api.client(in.env()).get(Endpoint.CONSOLE, Map.of("name", name));
+    return Answer.print(in, api, reply, (out, body) -> {
       String output = body.path("output").asText("");
       if (output.isEmpty()) {
-        spec.commandLine().getErr().println("thebacknd: EC2 has no console output for " + name + " yet; try again in a minute");
-        spec.commandLine().getErr().flush();
+        in.err().println("thebacknd: EC2 has no console output for " + name + " yet; try again in a minute");
+        in.err().flush();
         return;
       }
       out.print(output.endsWith("\n") ? output : output + "\n");

@@ -1,23 +1,22 @@
 package thebacknd.cli;
 
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import thebacknd.edge.Endpoint;
 
-@Command(name = "destroy-all", description = "Destroy every live VM.")
-final class DestroyAllCommand implements Callable<Integer> {
+final class DestroyAllCommand implements Command {
 
-  @ParentCommand Main main;
-  @Mixin ApiOptions api;
-  @Mixin DestroyOptions destroy;
-  @Spec CommandSpec spec;
+  static final Spec SPEC = Spec.of("destroy-all", "Destroy every live VM.")
+      .options(DestroyOptions.DRY_RUN)
+      .options(ApiOptions.OPTIONS);
 
   @Override
-  public Integer call() {
-    return Answer.print(spec, api, api.client(main.env()).call(Endpoint.DESTROY_ALL, destroy.body()), DestroyOptions::render);
+  public Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int run(Invocation in) {
+    ApiOptions api = ApiOptions.of(in);
+    Object body = JsonValue.object("dry_run", in.flag("--dry-run"));
+    return Answer.print(in, api, api.client(in.env()).call(Endpoint.DESTROY_ALL, body), DestroyOptions::render);
   }
 }

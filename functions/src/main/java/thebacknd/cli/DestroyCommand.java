@@ -1,29 +1,24 @@
 package thebacknd.cli;
 
-import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
+import thebacknd.cli.Spec.Argument;
 import thebacknd.edge.Endpoint;
 
-@Command(name = "destroy", description = "Destroy one VM by name (thebacknd-N).")
-final class DestroyCommand implements Callable<Integer> {
+final class DestroyCommand implements Command {
 
-  @ParentCommand Main main;
-  @Mixin ApiOptions api;
-  @Mixin DestroyOptions destroy;
-  @Spec CommandSpec spec;
-
-  @Parameters(paramLabel = "NAME", description = "The VM's name, as list shows it.")
-  String name;
+  static final Spec SPEC = Spec.of("destroy", "Destroy one VM by name (thebacknd-N).")
+      .arguments(Argument.required("NAME", "The VM's name, as list shows it."))
+      .options(DestroyOptions.DRY_RUN)
+      .options(ApiOptions.OPTIONS);
 
   @Override
-  public Integer call() {
-    Map<String, Object> body = Map.of("name", name, "dry_run", destroy.dryRun);
-    return Answer.print(spec, api, api.client(main.env()).call(Endpoint.DESTROY, body), DestroyOptions::render);
+  public Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int run(Invocation in) {
+    ApiOptions api = ApiOptions.of(in);
+    Object body = JsonValue.object("name", in.positional(0), "dry_run", in.flag("--dry-run"));
+    return Answer.print(in, api, api.client(in.env()).call(Endpoint.DESTROY, body), DestroyOptions::render);
   }
 }

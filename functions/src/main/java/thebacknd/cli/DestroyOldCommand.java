@@ -1,23 +1,22 @@
 package thebacknd.cli;
 
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import thebacknd.edge.Endpoint;
 
-@Command(name = "destroy-old", description = "Destroy VMs past their deadline.")
-final class DestroyOldCommand implements Callable<Integer> {
+final class DestroyOldCommand implements Command {
 
-  @ParentCommand Main main;
-  @Mixin ApiOptions api;
-  @Mixin DestroyOptions destroy;
-  @Spec CommandSpec spec;
+  static final Spec SPEC = Spec.of("destroy-old", "Destroy the VMs past their deadline or unresponsive.")
+      .options(DestroyOptions.DRY_RUN)
+      .options(ApiOptions.OPTIONS);
 
   @Override
-  public Integer call() {
-    return Answer.print(spec, api, api.client(main.env()).call(Endpoint.DESTROY_OLD, destroy.body()), DestroyOptions::render);
+  public Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int run(Invocation in) {
+    ApiOptions api = ApiOptions.of(in);
+    Object body = JsonValue.object("dry_run", in.flag("--dry-run"));
+    return Answer.print(in, api, api.client(in.env()).call(Endpoint.DESTROY_OLD, body), DestroyOptions::render);
   }
 }

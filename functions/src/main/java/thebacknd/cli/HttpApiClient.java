@@ -1,53 +1,38 @@
 package thebacknd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
-import software.amazon.awssdk.utils.http.SdkHttpUtils;
 import thebacknd.Failure;
-import thebacknd.Json;
-import thebacknd.Lazy;
-import thebacknd.config.ConfigException;
-import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 
 /**
- * The API over HTTP. Requests to an AWS URL (API Gateway) are signed with SigV4 using the SDK's
- * signer and the caller's default credentials, as the API's IAM authorizer expects.
+ * The API over HTTP, with the JDK's {@link HttpURLConnection}: one request at a time, no thread of
+ * its own (so nothing holds the process at exit), kept-alive connections reused by follow loops.
+ * Requests to an AWS URL (API Gateway) are signed with SigV4 ({@link SigV4}).
  */
 final class HttpApiClient implements ApiClient {
 
   private static final Pattern AWS_HOST =
       Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
-  private static final Duration TIMEOUT = Duration.ofSeconds(120);
+  private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+  private static final int READ_TIMEOUT_MILLIS = 120_000;
 
   private final URI base;
-  private final Optional<String> signingRegion;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-  private final Lazy<AwsCredentialsIdentity> credentials = Lazy.of(HttpApiClient::resolveCredentials);
+  private final Optional<SigV4> signer;
 
-  HttpApiClient(URI base, Optional<String> signingRegion) {
+  HttpApiClient(URI base, Optional<SigV4> signer) {
     this.base = base;
-    this.signingRegion = signingRegion;
+    this.signer = signer;
   }
 
   /**
@@ -58,54 +43,58 @@ final class HttpApiClient implements ApiClient {
   static HttpApiClient forUrl(URI base, Map<String, String> env) {
     Matcher m = AWS_HOST.matcher(String.valueOf(base.getHost()));
     if (m.matches()) {
-      return new HttpApiClient(base, Optional.of(m.group(1)));
+      return new HttpApiClient(base, Optional.of(new SigV4(m.group(1))));
     }
     if ("true".equalsIgnoreCase(env.getOrDefault("THEBACKND_API_SIGV4", ""))) {
       String region = Optional.ofNullable(env.get("AWS_REGION")).orElse(env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1"));
-      return new HttpApiClient(base, Optional.of(region));
+      return new HttpApiClient(base, Optional.of(new SigV4(region)));
     }
     return new HttpApiClient(base, Optional.empty());
   }
 
   @Override
-  public ApiResponse call(Endpoint endpoint, Object body) {
-    return send(endpoint, Map.of(), body == null ? "" : Json.write(body));
+  public Reply call(Endpoint endpoint, Object body) {
+    return send(endpoint, Map.of(), body == null ? "" : JsonValue.write(body));
   }
 
   @Override
-  public ApiResponse get(Endpoint endpoint, Map<String, String> query) {
+  public Reply get(Endpoint endpoint, Map<String, String> query) {
     return send(endpoint, query, "");
   }
 
-  private ApiResponse send(Endpoint endpoint, Map<String, String> query, String text) {
+  private Reply send(Endpoint endpoint, Map<String, String> query, String text) {
     URI uri = resolve(endpoint, query);
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT);
-    if (endpoint.method.equals("GET")) {
-      request.GET();
-    } else {
-      request.POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8));
-      request.header("Content-Type", "application/json");
-    }
-    signingRegion.ifPresent(region -> sign(request, uri, query, endpoint.method, text, region));
-    HttpResponse<String> response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+      connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+      connection.setReadTimeout(READ_TIMEOUT_MILLIS);
+      connection.setRequestMethod(endpoint.method);
+      connection.setRequestProperty("Accept", "application/json");
+      boolean post = !endpoint.method.equals("GET");
+      if (post) {
+        connection.setRequestProperty("Content-Type", "application/json");
+      }
+      if (signer.isPresent()) {
+        signer.get().headers(endpoint.method, uri, query, text).forEach(connection::setRequestProperty);
+      }
+      if (post) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        connection.setDoOutput(true);
+        connection.setFixedLengthStreamingMode(bytes.length);
+        try (OutputStream out = connection.getOutputStream()) {
+          out.write(bytes);
+        }
+      }
+      int status = connection.getResponseCode();
+      // Read to the end and close, so that the connection is kept for the next request.
+      InputStream stream = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+      String answer;
+      try (InputStream in = stream) {
+        answer = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      return reply(status, answer);
     } catch (IOException e) {
       throw new Failure(Failure.Kind.AWS_FAILED, "api_unreachable", "Cannot reach " + uri + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Failure(Failure.Kind.AWS_FAILED, "interrupted", "Interrupted while calling " + uri + ".");
-    }
-    return new ApiResponse(response.statusCode(), parse(response));
-  }
-
-  /** The caller's credentials from the SDK's default chain; none is a configuration error (exit 2). */
-  private static AwsCredentialsIdentity resolveCredentials() {
-    try (DefaultCredentialsProvider provider = DefaultCredentialsProvider.builder().build()) {
-      return provider.resolveCredentials();
-    } catch (SdkClientException e) {
-      throw new ConfigException(
-          "no AWS credentials found to sign the request (" + Failure.excerpt(e.getMessage(), 120) + ")");
     }
   }
 
@@ -115,60 +104,33 @@ final class HttpApiClient implements ApiClient {
     // In a fixed order, each part percent-encoded as SigV4's canonical query string has it.
     new TreeMap<>(query).forEach((name, value) -> parameters
         .append(parameters.length() == 0 ? "?" : "&")
-        .append(SdkHttpUtils.urlEncode(name))
+        .append(encode(name))
         .append('=')
-        .append(SdkHttpUtils.urlEncode(value)));
+        .append(encode(value)));
     return URI.create(root + endpoint.path + parameters);
   }
 
-  private static JsonNode parse(HttpResponse<String> response) {
-    JsonNode body;
+  /** RFC 3986 percent-encoding: all but letters, digits and {@code -_.~}. */
+  static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
+  }
+
+  private static Reply reply(int status, String text) {
+    JsonValue body;
     try {
-      body = Json.parse(response.body());
-    } catch (Failure notJson) {
-      return gatewayError(response.statusCode(), response.body().strip());
+      body = JsonValue.parse(text);
+    } catch (JsonValue.NotJson notJson) {
+      return gatewayError(status, text.strip());
     }
     // API Gateway answers some errors itself, in its own shape: {"message": "Forbidden"}.
-    if (response.statusCode() >= 400 && !body.has("error")) {
-      return gatewayError(response.statusCode(), body.path("message").asText(body.toString()));
+    if (status >= 400 && !body.has("error")) {
+      return gatewayError(status, body.path("message").asText(text.strip()));
     }
-    return body;
+    return new Reply(status, text, body);
   }
 
-  private static JsonNode gatewayError(int status, String message) {
-    var error = Json.object();
-    error.putObject("error").put("code", "http_" + status).put("message", Failure.excerpt(message, 200));
-    return error;
+  private static Reply gatewayError(int status, String message) {
+    Object error = JsonValue.object("error", JsonValue.object("code", "http_" + status, "message", Failure.excerpt(message, 200)));
+    return Reply.of(status, JsonValue.write(error));
   }
-
-  private void sign(HttpRequest.Builder request, URI uri, Map<String, String> query, String method, String body, String region) {
-    SdkHttpRequest.Builder unsigned =
-        SdkHttpRequest.builder()
-            .uri(uri)
-            .method(SdkHttpMethod.fromValue(method))
-            .putHeader("Content-Type", "application/json");
-    // The signature covers the query string too; the builder takes its parameters unencoded.
-    query.forEach(unsigned::putRawQueryParameter);
-    SignedRequest signed =
-        AwsV4HttpSigner.create()
-            .sign(
-                r ->
-                    r.identity(credentials.get())
-                        .request(unsigned.build())
-                        .payload(ContentStreamProvider.fromUtf8String(body))
-                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
-                        .putProperty(AwsV4HttpSigner.REGION_NAME, region));
-    for (Map.Entry<String, List<String>> header : signed.request().headers().entrySet()) {
-      if (RESTRICTED.contains(header.getKey().toLowerCase())) {
-        continue;
-      }
-      for (String value : header.getValue()) {
-        request.setHeader(header.getKey(), value);
-      }
-    }
-  }
-
-  /** Headers the JDK client sets itself and refuses from callers. */
-  private static final List<String> RESTRICTED = List.of("host", "content-length", "connection");
-
 }

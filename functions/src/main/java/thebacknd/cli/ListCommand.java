@@ -1,25 +1,21 @@
 package thebacknd.cli;
 
 import java.time.Instant;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 
-@Command(name = "list", description = "List live VMs.")
-final class ListCommand implements Callable<Integer> {
+final class ListCommand implements Command {
 
-  @ParentCommand Main main;
-  @Mixin ApiOptions api;
-  @Spec CommandSpec spec;
+  static final Spec SPEC = Spec.of("list", "List live VMs, ordered by name.").options(ApiOptions.OPTIONS);
 
   @Override
-  public Integer call() {
-    ApiResponse response = api.client(main.env()).call(Endpoint.LIST, null);
-    return Answer.print(spec, api, response, (out, body) -> Render.table(out, body.path("vms"), Instant.now()));
+  public Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int run(Invocation in) {
+    ApiOptions api = ApiOptions.of(in);
+    Reply reply = api.client(in.env()).call(Endpoint.LIST, null);
+    return Answer.print(in, api, reply, (out, body) -> Render.table(out, body.path("vms"), Instant.now()));
   }
 }

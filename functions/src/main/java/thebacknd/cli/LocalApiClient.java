@@ -1,10 +1,9 @@
 package thebacknd.cli;
 
 import java.util.Map;
-import thebacknd.Json;
 import thebacknd.edge.ApiRequest;
-import thebacknd.edge.App;
 import thebacknd.edge.ApiResponse;
+import thebacknd.edge.App;
 import thebacknd.edge.Endpoint;
 
 /** --local: the domain code in this process, with the caller's own AWS credentials. */
@@ -17,15 +16,19 @@ final class LocalApiClient implements ApiClient {
   }
 
   @Override
-  public ApiResponse call(Endpoint endpoint, Object body) {
+  public Reply call(Endpoint endpoint, Object body) {
     // A missing setting is the caller's configuration error (exit 2), not a failed call.
     app.requireReadyFor(endpoint);
-    return app.api().handle(endpoint, body == null ? null : Json.write(body));
+    return reply(app.api().handle(endpoint, body == null ? null : JsonValue.write(body)));
   }
 
   @Override
-  public ApiResponse get(Endpoint endpoint, Map<String, String> query) {
+  public Reply get(Endpoint endpoint, Map<String, String> query) {
     app.requireReadyFor(endpoint);
-    return app.api().handle(new ApiRequest(endpoint.method, endpoint.path, query, null));
+    return reply(app.api().handle(new ApiRequest(endpoint.method, endpoint.path, query, null)));
+  }
+
+  private static Reply reply(ApiResponse response) {
+    return Reply.of(response.status(), response.bodyText());
   }
 }

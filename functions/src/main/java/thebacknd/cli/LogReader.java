@@ -1,9 +1,7 @@
 package thebacknd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 import java.util.function.Consumer;
-import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 
 /**
@@ -44,18 +42,18 @@ final class LogReader {
    * answer to {@code page}; true when any chunk came. A throttled or briefly failing API (429,
    * 502-504) is asked again at the next read; any other error answer is a {@link CliException}.
    */
-  boolean read(Consumer<String> text, Consumer<JsonNode> page) {
+  boolean read(Consumer<String> text, Consumer<Reply> page) {
     boolean any = false;
     for (int pages = 0; pages < MAX_PAGES; pages++) {
-      ApiResponse response = client.get(Endpoint.LOGS, Map.of(parameter, value, "after", Long.toString(next)));
-      if (worthRetrying(response)) {
+      Reply reply = client.get(Endpoint.LOGS, Map.of(parameter, value, "after", Long.toString(next)));
+      if (reply.worthRetrying()) {
         return any;
       }
-      if (response.status() >= 400) {
-        throw new CliException(Main.FAILED, Answer.describe(response));
+      if (reply.failed()) {
+        throw new CliException(Main.FAILED, reply.describe());
       }
-      JsonNode body = response.body();
-      page.accept(body);
+      JsonValue body = reply.body();
+      page.accept(reply);
       if (body.hasNonNull("vm_id")) {
         vmId = body.path("vm_id").asText();
         parameter = "vm_id";
@@ -66,8 +64,8 @@ final class LogReader {
       }
       done = body.path("done").asBoolean(false);
       exitCode = body.hasNonNull("exit_code") ? body.path("exit_code").asInt() : null;
-      JsonNode chunks = body.path("chunks");
-      for (JsonNode chunk : chunks) {
+      JsonValue chunks = body.path("chunks");
+      for (JsonValue chunk : chunks) {
         text.accept(chunk.path("text").asText());
       }
       long after = next;
@@ -78,11 +76,6 @@ final class LogReader {
       any = true;
     }
     return any;
-  }
-
-  /** An answer worth asking again for: throttled, or AWS failing for a moment. */
-  static boolean worthRetrying(ApiResponse response) {
-    return response.status() == 429 || (response.status() >= 502 && response.status() <= 504);
   }
 
   boolean done() {

@@ -1,92 +1,80 @@
 package thebacknd.cli;
 
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import thebacknd.Json;
-import thebacknd.edge.ApiResponse;
+import thebacknd.cli.Spec.Argument;
+import thebacknd.cli.Spec.Option;
 import thebacknd.edge.Endpoint;
 
-@Command(
-    name = "logs",
-    description = {
-      "Print a VM's output: its program's stdout and stderr, or for a toplevel its agent's log",
-      "(phases, Nix, switch-to-configuration, a failed unit's journal). With -f, follow it until",
-      "it ends. A VM that is gone is asked for by --vm-id (its output is kept for days)."
-    })
-final class LogsCommand implements Callable<Integer> {
+final class LogsCommand implements Command {
+
+  static final Spec SPEC = Spec.of("logs", "Print (-f: follow) a VM's output or its agent's log.")
+      .description(
+          "Print a VM's output: its program's stdout and stderr, or for a toplevel its agent's log "
+              + "(phases, Nix, switch-to-configuration, a failed unit's journal). With -f, follow it "
+              + "until it ends.",
+          "Give NAME for a live VM, or --vm-id for any VM: its output is kept for days after it is "
+              + "gone.")
+      .arguments(Argument.optional("NAME", "A live VM's name, as list shows it."))
+      .options(
+          Option.value("--vm-id", "ID", "The VM's vm_id, also once it is gone."),
+          Option.flag("-f, --follow", "Keep printing what arrives until the output ends or the VM is gone."),
+          Option.value("--timeout", "MINUTES", "Stop following after this long (default: 720)."),
+          Option.value("--poll-millis", "MILLIS", "How often -f asks for more (default: 500).").hidden())
+      .options(ApiOptions.OPTIONS);
 
   /** How often -f looks for the VM in list, to stop when it is gone without a final chunk. */
   private static final Duration LIVENESS_EVERY = Duration.ofSeconds(5);
 
-  @ParentCommand Main main;
-  @Mixin ApiOptions api;
-  @Spec CommandSpec spec;
-
-  @ArgGroup(multiplicity = "1")
-  Which which;
-
-  static final class Which {
-    @Parameters(paramLabel = "NAME", description = "A live VM's name, as list shows it.")
-    String name;
-
-    @Option(names = "--vm-id", paramLabel = "ID", description = "The VM's vm_id, also once it is gone.")
-    String vmId;
+  @Override
+  public Spec spec() {
+    return SPEC;
   }
 
-  @Option(names = {"-f", "--follow"}, description = "Keep printing what arrives until the output ends or the VM is gone.")
-  boolean follow;
-
-  @Option(names = "--timeout", paramLabel = "MINUTES", defaultValue = "720", description = "Stop following after this long (default: ${DEFAULT-VALUE}).")
-  int timeoutMinutes;
-
-  @Option(names = "--poll-millis", paramLabel = "MILLIS", defaultValue = "500", hidden = true)
-  int pollMillis;
-
   @Override
-  public Integer call() throws InterruptedException {
-    ApiClient client = api.client(main.env());
-    LogReader logs = which.name != null ? LogReader.byName(client, which.name) : LogReader.byVmId(client, which.vmId);
-    PrintWriter out = spec.commandLine().getOut();
-    logs.read(this::print, this::page);
+  public int run(Invocation in) throws InterruptedException {
+    ApiOptions api = ApiOptions.of(in);
+    String name = in.positional(0);
+    String vmId = in.value("--vm-id");
+    if ((name == null) == (vmId == null)) {
+      throw in.usage("give either NAME or --vm-id ID");
+    }
+    boolean follow = in.flag("--follow");
+    int timeoutMinutes = in.intValue("--timeout", 720);
+    int pollMillis = Math.max(50, in.intValue("--poll-millis", 500));
+    ApiClient client = api.client(in.env());
+    Printer printer = new Printer(in, api.json);
+    LogReader logs = name != null ? LogReader.byName(client, name) : LogReader.byVmId(client, vmId);
+    logs.read(printer::text, printer::page);
     Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
     Instant nextLivenessCheck = Instant.now().plus(LIVENESS_EVERY);
     while (follow && !logs.done() && Instant.now().isBefore(deadline)) {
-      Thread.sleep(Math.max(50, pollMillis));
-      logs.read(this::print, this::page);
+      Thread.sleep(pollMillis);
+      logs.read(printer::text, printer::page);
       if (!logs.done() && Instant.now().isAfter(nextLivenessCheck)) {
         nextLivenessCheck = Instant.now().plus(LIVENESS_EVERY);
         if (!live(client, logs.vmId())) {
-          logs.read(this::print, this::page); // what arrived just before it went
+          logs.read(printer::text, printer::page); // what arrived just before it went
           if (!logs.done()) {
-            note("the VM is gone; its output ends here, unfinished");
+            printer.note("the VM is gone; its output ends here, unfinished");
           }
           break;
         }
       }
     }
     if (logs.done() && logs.exitCode() != null) {
-      note("exit code " + logs.exitCode());
+      printer.note("exit code " + logs.exitCode());
     }
-    out.flush();
+    in.out().flush();
     return Main.OK;
   }
 
-  private boolean live(ApiClient client, String vmId) {
-    ApiResponse listed = client.call(Endpoint.LIST, null);
-    if (listed.status() >= 400) {
-      throw new CliException(Main.FAILED, Answer.describe(listed));
+  private static boolean live(ApiClient client, String vmId) {
+    Reply listed = client.call(Endpoint.LIST, null);
+    if (listed.failed()) {
+      throw new CliException(Main.FAILED, listed.describe());
     }
-    for (var vm : listed.body().path("vms")) {
+    for (JsonValue vm : listed.body().path("vms")) {
       if (vmId.equals(vm.path("vm_id").asText())) {
         return true;
       }
@@ -94,25 +82,28 @@ final class LogsCommand implements Callable<Integer> {
     return false;
   }
 
-  private void print(String text) {
-    if (!api.json) {
-      spec.commandLine().getOut().print(text);
-      spec.commandLine().getOut().flush();
-    }
-  }
+  /** Output text on stdout; with --json, every answer of GET /logs as one line (JSON Lines) instead. */
+  private record Printer(Invocation in, boolean json) {
 
-  /** With --json, every answer of GET /logs as one line (JSON Lines). */
-  private void page(com.fasterxml.jackson.databind.JsonNode body) {
-    if (api.json) {
-      spec.commandLine().getOut().println(Json.write(body));
-      spec.commandLine().getOut().flush();
+    void text(String text) {
+      if (!json) {
+        in.out().print(text);
+        in.out().flush();
+      }
     }
-  }
 
-  private void note(String text) {
-    if (!api.json) {
-      spec.commandLine().getErr().println("thebacknd: " + text);
-      spec.commandLine().getErr().flush();
+    void page(Reply reply) {
+      if (json) {
+        in.out().println(reply.body());
+        in.out().flush();
+      }
+    }
+
+    void note(String text) {
+      if (!json) {
+        in.err().println("thebacknd: " + text);
+        in.err().flush();
+      }
     }
   }
 }

@@ -3,10 +3,9 @@ package thebacknd.cli;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ScopeType;
 import thebacknd.Failure;
 import thebacknd.config.ConfigException;
 
@@ -14,81 +13,111 @@ import thebacknd.config.ConfigException;
  * {@code thebacknd}: the developer's command. Exit codes: 0 ok, 1 the operation failed, 2 usage or
  * configuration error; {@code run PROGRAM --wait} exits with the program's code (125 when it never
  * finished), {@code ssh} with ssh's.
+ *
+ * <p>No command-line framework: a command is a {@link Spec} (what it accepts, which also gives its
+ * --help and shell completion) and a {@code run} method reading an {@link Invocation}. A command
+ * that talks to the API loads only the JDK's HTTP client and {@link JsonValue}: the AWS SDK only to
+ * sign requests or with {@code --local}, Jackson only with {@code --local} or {@code serve}. A
+ * short command's time is the JVM's start-up, so every class counts.
  */
-@Command(
-    name = "thebacknd",
-    mixinStandardHelpOptions = true,
-    // Every subcommand answers --help (and --version) too (DESIGN §7).
-    scope = ScopeType.INHERIT,
-    version = "thebacknd 0.1.0",
-    description = "Run a NixOS toplevel or a program on a fresh, self-destroying EC2 VM.",
-    subcommands = {
-      RunCommand.class,
-      ListCommand.class,
-      DestroyCommand.class,
-      DestroyAllCommand.class,
-      DestroyOldCommand.class,
-      ServeCommand.class,
-      LogsCommand.class,
-      ConsoleCommand.class,
-      SshCommand.class,
-      CacheCommand.class,
-      CompletionCommand.class
-    })
-public final class Main implements Runnable {
+public final class Main {
 
   public static final int OK = 0;
   public static final int FAILED = 1;
   public static final int USAGE = 2;
 
-  private final Map<String, String> env;
+  static final String VERSION = "thebacknd 0.1.0";
+  static final String DESCRIPTION = "Run a NixOS toplevel or a program on a fresh, self-destroying EC2 VM.";
 
-  Main(Map<String, String> env) {
-    this.env = env;
-  }
+  /** Every command, in the order --help lists them. */
+  static final List<Command> COMMANDS = List.of(
+      new RunCommand(),
+      new ListCommand(),
+      new DestroyCommand(),
+      new DestroyAllCommand(),
+      new DestroyOldCommand(),
+      new LogsCommand(),
+      new ConsoleCommand(),
+      new SshCommand(),
+      new ServeCommand(),
+      new CacheCommand(),
+      new CompletionCommand());
 
-  Map<String, String> env() {
-    return env;
-  }
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(new CommandLine(this), "a command is required; see --help");
-  }
+  private Main() {}
 
   public static void main(String[] args) {
     // UTF-8 whatever the locale: a program's output (run --wait, logs) is UTF-8 text.
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-    System.exit(execute(args, System.getenv(), out, err));
+    int status = execute(args, System.getenv(), out, err);
+    out.flush();
+    err.flush();
+    System.exit(status);
   }
 
   /** Runs one command line; used by {@link #main} and by tests (with their own env and streams). */
   public static int execute(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new Main(env));
-    cli.setOut(out);
-    cli.setErr(err);
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          if (e instanceof ConfigException) {
-            err.println("thebacknd: configuration error: " + e.getMessage());
-            return USAGE;
-          }
-          if (e instanceof Failure f) {
-            err.println("thebacknd: " + f.getMessage());
-            return f.kind() == Failure.Kind.BAD_REQUEST ? USAGE : FAILED;
-          }
-          if (e instanceof CliException c) {
-            err.println("thebacknd: " + c.getMessage());
-            return c.exitCode();
-          }
-          if ("true".equals(env.get("THEBACKND_DEBUG"))) {
-            throw e;
-          }
-          // Port in use, a script that cannot start…: one line (THEBACKND_DEBUG=true for the trace).
-          err.println("thebacknd: " + e.getClass().getSimpleName() + ": " + Failure.excerpt(e.getMessage(), 300));
-          return FAILED;
-        });
-    return cli.execute(args);
+    try {
+      return dispatch(Arrays.asList(args), env, out, err);
+    } catch (CliException e) {
+      err.println("thebacknd: " + e.getMessage());
+      return e.exitCode();
+    } catch (ConfigException e) {
+      err.println("thebacknd: configuration error: " + e.getMessage());
+      return USAGE;
+    } catch (Failure f) {
+      err.println("thebacknd: " + f.getMessage());
+      return f.kind() == Failure.Kind.BAD_REQUEST ? USAGE : FAILED;
+    } catch (Exception | LinkageError e) {
+      if ("true".equals(env.get("THEBACKND_DEBUG"))) {
+        throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+      }
+      // Port in use, a script that cannot start…: one line (THEBACKND_DEBUG=true for the trace).
+      err.println("thebacknd: " + e.getClass().getSimpleName() + ": " + Failure.excerpt(e.getMessage(), 300));
+      return FAILED;
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /** Finds the command (and subcommand) the arguments name, reads its command line and runs it. */
+  private static int dispatch(List<String> args, Map<String, String> env, PrintWriter out, PrintWriter err) throws Exception {
+    String first = args.isEmpty() ? "" : args.get(0);
+    switch (first) {
+      case "-h", "--help" -> {
+        out.print(Help.overview(DESCRIPTION, COMMANDS));
+        return OK;
+      }
+      case "-V", "--version" -> {
+        out.println(VERSION);
+        return OK;
+      }
+      case "" -> throw new CliException(USAGE, "a command is required (see thebacknd --help)");
+      default -> { }
+    }
+    Command command = COMMANDS.stream().filter(c -> c.spec().name().equals(first)).findFirst()
+        .orElseThrow(() -> new CliException(USAGE, "Unknown command: '" + first + "' (see thebacknd --help)"));
+    String name = "thebacknd " + first;
+    List<String> rest = args.subList(1, args.size());
+    while (!command.spec().subcommands().isEmpty()) {
+      String next = rest.isEmpty() ? "" : rest.get(0);
+      if (next.equals("-h") || next.equals("--help")) {
+        break;
+      }
+      Command group = command;
+      String groupName = name;
+      command = group.spec().subcommand(next).orElseThrow(() -> new CliException(USAGE,
+          (next.isEmpty() ? "a " + group.spec().name() + " command is required" : "Unknown command: '" + next + "'")
+              + " (see " + groupName + " --help)"));
+      name = name + " " + next;
+      rest = rest.subList(1, rest.size());
+    }
+    Invocation invocation = Invocation.parse(name, command.spec(), rest, env, out, err);
+    if (invocation.helpAsked()) {
+      out.print(Help.of(name, command.spec()));
+      return OK;
+    }
+    return command.run(invocation);
   }
 }

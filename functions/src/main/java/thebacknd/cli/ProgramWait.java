@@ -1,11 +1,9 @@
 package thebacknd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 
 /**
@@ -45,7 +43,7 @@ final class ProgramWait {
     this.timeout = timeout;
   }
 
-  int follow(JsonNode created) throws InterruptedException {
+  int follow(JsonValue created) throws InterruptedException {
     String vmId = created.path("vm_id").asText();
     String name = created.path("name").asText();
     LogReader logs = LogReader.byVmId(client, vmId);
@@ -60,7 +58,7 @@ final class ProgramWait {
     while (Instant.now().isBefore(deadline)) {
       if (!Instant.now().isBefore(nextList)) {
         nextList = Instant.now().plus(listEvery);
-        Optional<JsonNode> vm;
+        Optional<JsonValue> vm;
         try {
           vm = listed(vmId);
         } catch (AskAgain throttled) {
@@ -134,7 +132,7 @@ final class ProgramWait {
    * The VM failed. Before the program ran, what the agent sends then is its own log (why it
    * failed), which goes to stderr; it arrives just after the report, so it is waited for.
    */
-  private int failed(LogReader logs, JsonNode vm, boolean started) throws InterruptedException {
+  private int failed(LogReader logs, JsonValue vm, boolean started) throws InterruptedException {
     Instant until = Instant.now().plus(SETTLE);
     do {
       logs.read(started ? this::print : this::printErr, page -> {});
@@ -156,15 +154,15 @@ final class ProgramWait {
     }
   }
 
-  private Optional<JsonNode> listed(String vmId) {
-    ApiResponse listed = client.call(Endpoint.LIST, null);
-    if (LogReader.worthRetrying(listed)) {
+  private Optional<JsonValue> listed(String vmId) {
+    Reply listed = client.call(Endpoint.LIST, null);
+    if (listed.worthRetrying()) {
       throw new AskAgain();
     }
-    if (listed.status() >= 400) {
-      throw new CliException(NOT_FINISHED, Answer.describe(listed));
+    if (listed.failed()) {
+      throw new CliException(NOT_FINISHED, listed.describe());
     }
-    for (JsonNode vm : listed.body().path("vms")) {
+    for (JsonValue vm : listed.body().path("vms")) {
       if (vmId.equals(vm.path("vm_id").asText())) {
         return Optional.of(vm);
       }
@@ -172,7 +170,7 @@ final class ProgramWait {
     return Optional.empty();
   }
 
-  private static Integer exitCodeOf(Optional<JsonNode> vm) {
+  private static Integer exitCodeOf(Optional<JsonValue> vm) {
     return vm.filter(v -> v.hasNonNull("exit_code")).map(v -> v.path("exit_code").asInt()).orElse(null);
   }
 

@@ -1,13 +1,11 @@
 package thebacknd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import thebacknd.Json;
-import thebacknd.edge.ApiResponse;
 
 /** Human output: a table of VMs and one-line summaries. {@code --json} bypasses all of this. */
 final class Render {
@@ -16,18 +14,14 @@ final class Render {
 
   private Render() {}
 
-  static void json(PrintWriter out, ApiResponse response) {
-    out.println(Json.write(response.body()));
-  }
-
-  static void table(PrintWriter out, JsonNode vms, Instant now) {
+  static void table(PrintWriter out, JsonValue vms, Instant now) {
     if (vms.isEmpty()) {
       out.println("No live VMs.");
       return;
     }
     List<String[]> rows = new ArrayList<>();
     rows.add(HEADER);
-    for (JsonNode vm : vms) {
+    for (JsonValue vm : vms) {
       rows.add(
           new String[] {
             text(vm, "name"),
@@ -36,7 +30,7 @@ final class Render {
             text(vm, "exit_code"),
             text(vm, "instance_type"),
             expiry(vm, now),
-            vm.path("public_ips").isEmpty() ? "-" : vm.path("public_ips").get(0).asText(),
+            vm.path("public_ips").get(0).asText("-"),
             runs(vm)
           });
     }
@@ -46,37 +40,46 @@ final class Render {
         widths[i] = Math.max(widths[i], row[i].length());
       }
     }
+    StringBuilder line = new StringBuilder();
     for (String[] row : rows) {
-      StringBuilder line = new StringBuilder();
+      line.setLength(0);
       for (int i = 0; i < row.length; i++) {
-        line.append(i == row.length - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
+        line.append(row[i]);
+        if (i < row.length - 1) {
+          line.append(" ".repeat(widths[i] - row[i].length() + 2));
+        }
       }
       out.println(line.toString().stripTrailing());
     }
   }
 
   /** "thebacknd-3 (i-0abc…, running, expires in 59m)" */
-  static String summary(JsonNode vm, Instant now) {
+  static String summary(JsonValue vm, Instant now) {
     return text(vm, "name") + " (" + text(vm, "instance_id") + ", " + text(vm, "state") + ", " + expiry(vm, now) + ")";
   }
 
-  static String runs(JsonNode vm) {
-    if (!vm.path("nix_toplevel").isNull() && vm.has("nix_toplevel")) {
-      return vm.get("nix_toplevel").asText();
+  static String runs(JsonValue vm) {
+    if (vm.hasNonNull("nix_toplevel")) {
+      return vm.path("nix_toplevel").asText();
     }
-    if (!vm.path("nix_binary").isNull() && vm.has("nix_binary")) {
-      StringBuilder runs = new StringBuilder(vm.get("nix_binary").asText());
-      vm.path("args").forEach(arg -> runs.append(' ').append(Json.write(arg.asText())));
+    if (vm.hasNonNull("nix_binary")) {
+      StringBuilder runs = new StringBuilder(vm.path("nix_binary").asText());
+      vm.path("args").forEach(arg -> runs.append(' ').append(JsonValue.write(arg.asText())));
       return runs.toString();
     }
     return "(base image)";
   }
 
-  static String expiry(JsonNode vm, Instant now) {
+  static String expiry(JsonValue vm, Instant now) {
     if (!vm.hasNonNull("expires_at")) {
       return "-";
     }
-    Duration left = Duration.between(now, Instant.parse(vm.get("expires_at").asText()));
+    Duration left;
+    try {
+      left = Duration.between(now, Instant.parse(vm.path("expires_at").asText()));
+    } catch (DateTimeParseException e) {
+      return "-";
+    }
     if (left.isNegative() || left.isZero()) {
       return "expired";
     }
@@ -84,8 +87,8 @@ final class Render {
     return minutes >= 120 ? "in " + minutes / 60 + "h" + (minutes % 60) + "m" : "in " + minutes + "m";
   }
 
-  static String text(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    return value == null || value.isNull() ? "-" : value.asText();
+  /** The field as text, "-" when null or absent. */
+  static String text(JsonValue node, String field) {
+    return node.path(field).asText("-");
   }
 }

@@ -1,31 +1,28 @@
 package thebacknd.cli;
 
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
+import thebacknd.cli.Spec.Option;
 import thebacknd.edge.App;
 import thebacknd.edge.Endpoint;
 import thebacknd.edge.LocalServer;
 
-@Command(name = "serve", description = "Serve the API locally (same routes, same code as the Lambda functions).")
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand implements Command {
 
-  @ParentCommand Main main;
-  @Spec CommandSpec spec;
-
-  @Option(names = "--port", defaultValue = "8080", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  int port;
-
-  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, loopback only).")
-  String bind;
+  static final Spec SPEC = Spec.of("serve", "Serve the API locally (the Lambda functions' routes and code).")
+      .options(
+          Option.value("--port", "PORT", "Port to listen on; 0 picks a free one (default: 8080)."),
+          Option.value("--bind", "ADDRESS", "Address to bind (default: 127.0.0.1, loopback only)."));
 
   @Override
-  public Integer call() throws Exception {
-    App app = App.fromEnvironment(main.env());
+  public Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int run(Invocation in) throws Exception {
+    int port = in.intValue("--port", 8080);
+    String bind = in.value("--bind") != null ? in.value("--bind") : "127.0.0.1";
+    App app = App.fromEnvironment(in.env());
     app.requireReadyFor(Endpoint.CREATE);
     LocalServer server = new LocalServer(app.api(), bind, port);
     server.start();
@@ -35,8 +32,8 @@ final class ServeCommand implements Callable<Integer> {
       server.close();
       stopped.countDown();
     }));
-    spec.commandLine().getOut().println("thebacknd: serving on http://" + bind + ":" + server.port());
-    spec.commandLine().getOut().flush();
+    in.out().println("thebacknd: serving on http://" + bind + ":" + server.port());
+    in.out().flush();
     stopped.await();
     return Main.OK;
   }

@@ -1,6 +1,5 @@
 package thebacknd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,61 +7,53 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
+import thebacknd.cli.Spec.Argument;
+import thebacknd.cli.Spec.Option;
 import thebacknd.config.ConfigException;
-import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 
-@Command(
-    name = "ssh",
-    description = {
-      "Open a shell on a live VM, or run COMMAND there: ssh to its public IP as root with your key",
-      "(--identity, or THEBACKND_SSH_IDENTITY: the private key of the key pair THEBACKND_KEY_NAME",
-      "names). A new VM's host key is accepted the first time and checked on every later connection",
-      "(kept under the instance id in ~/.cache/thebacknd/known_hosts). Exits with ssh's exit code."
-    })
-final class SshCommand implements Callable<Integer> {
+final class SshCommand implements Command {
 
-  @ParentCommand Main main;
-  @Mixin ApiOptions api;
-  @Spec CommandSpec spec;
-
-  @Parameters(index = "0", paramLabel = "NAME", description = "A live VM's name, as list shows it.")
-  String name;
-
-  @Parameters(index = "1..*", paramLabel = "COMMAND", description = "What to run instead of a shell (after --); ssh hands it to root's shell.")
-  List<String> command = new ArrayList<>();
-
-  @Option(names = {"-i", "--identity"}, paramLabel = "FILE", description = "Private key to log in with (default: $THEBACKND_SSH_IDENTITY).")
-  Path identity;
+  static final Spec SPEC = Spec.of("ssh", "Open a shell on a live VM, or run COMMAND there.")
+      .description(
+          "Open a shell on a live VM, or run COMMAND there: ssh to its public IP as root with your "
+              + "key (--identity, or THEBACKND_SSH_IDENTITY: the private key of the key pair "
+              + "THEBACKND_KEY_NAME names). Exits with ssh's exit code.",
+          "A new VM's host key is accepted the first time and checked on every later connection "
+              + "(kept under the instance id in ~/.cache/thebacknd/known_hosts).")
+      .arguments(
+          Argument.required("NAME", "A live VM's name, as list shows it."),
+          Argument.any("COMMAND", "What to run instead of a shell (after --); ssh hands it to root's shell."))
+      .options(Option.value("-i, --identity", "FILE", "Private key to log in with (default: $THEBACKND_SSH_IDENTITY)."))
+      .options(ApiOptions.OPTIONS);
 
   @Override
-  public Integer call() throws IOException, InterruptedException {
-    Path key = identity();
-    ApiResponse listed = api.client(main.env()).call(Endpoint.LIST, null);
-    if (listed.status() >= 400) {
-      return Answer.error(spec, listed);
+  public Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int run(Invocation in) throws IOException, InterruptedException {
+    String name = in.positional(0);
+    List<String> command = in.positionals().subList(1, in.positionals().size());
+    Path key = identity(in);
+    Reply listed = ApiOptions.of(in).client(in.env()).call(Endpoint.LIST, null);
+    if (listed.failed()) {
+      return Answer.error(in, listed);
     }
-    JsonNode vm = find(listed.body().path("vms"))
+    JsonValue vm = find(listed.body().path("vms"), name)
         .orElseThrow(() -> new CliException(Main.FAILED, "No live VM is named " + name + "."));
     String ip = publicIp(vm).orElseThrow(() -> new CliException(
         Main.FAILED,
         name + " has no public IP address (its subnet gives none): reach it from inside the VPC, or launch it in a public subnet."));
     List<String> argv = new ArrayList<>();
-    argv.add(program("ssh"));
+    argv.add(program(in, "ssh"));
     argv.addAll(List.of("-i", key.toString(), "-o", "IdentitiesOnly=yes"));
     // A fresh VM's host key cannot be known in advance: trust it on first use, under the instance
     // id (an IP address is reused by other VMs), and refuse a different key for the same instance.
     argv.addAll(List.of(
         "-o", "StrictHostKeyChecking=accept-new",
-        "-o", "UserKnownHostsFile=" + knownHosts(),
+        "-o", "UserKnownHostsFile=" + knownHosts(in),
         "-o", "HostKeyAlias=thebacknd-" + vm.path("instance_id").asText()));
     argv.add("root@" + ip);
     argv.addAll(command);
@@ -70,10 +61,11 @@ final class SshCommand implements Callable<Integer> {
     return ssh.waitFor();
   }
 
-  private Path identity() {
-    Path key = identity != null
-        ? identity
-        : Optional.ofNullable(main.env().get("THEBACKND_SSH_IDENTITY")).filter(s -> !s.isBlank()).map(Path::of).orElse(null);
+  private static Path identity(Invocation in) {
+    String option = in.value("--identity");
+    Path key = option != null
+        ? Path.of(option)
+        : Optional.ofNullable(in.env().get("THEBACKND_SSH_IDENTITY")).filter(s -> !s.isBlank()).map(Path::of).orElse(null);
     if (key == null) {
       throw new ConfigException(
           "no SSH key configured: set THEBACKND_SSH_IDENTITY to the private key of the EC2 key pair THEBACKND_KEY_NAME names, or pass --identity FILE");
@@ -84,8 +76,8 @@ final class SshCommand implements Callable<Integer> {
     return key;
   }
 
-  private Optional<JsonNode> find(JsonNode vms) {
-    for (JsonNode vm : vms) {
+  private static Optional<JsonValue> find(JsonValue vms, String name) {
+    for (JsonValue vm : vms) {
       if (name.equals(vm.path("name").asText())) {
         return Optional.of(vm);
       }
@@ -94,15 +86,15 @@ final class SshCommand implements Callable<Integer> {
   }
 
   /** Its public IPv4 address, else an IPv6 one. */
-  private static Optional<String> publicIp(JsonNode vm) {
+  private static Optional<String> publicIp(JsonValue vm) {
     List<String> ips = new ArrayList<>();
     vm.path("public_ips").forEach(ip -> ips.add(ip.asText()));
     return ips.stream().filter(ip -> !ip.contains(":")).findFirst().or(() -> ips.stream().findFirst());
   }
 
   /** {@code program} as found on the PATH this command was given; a configuration error when absent. */
-  private String program(String program) {
-    for (String dir : main.env().getOrDefault("PATH", "").split(File.pathSeparator)) {
+  private static String program(Invocation in, String program) {
+    for (String dir : in.env().getOrDefault("PATH", "").split(File.pathSeparator)) {
       Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
       if (Files.isExecutable(candidate)) {
         return candidate.toString();
@@ -111,9 +103,9 @@ final class SshCommand implements Callable<Integer> {
     throw new ConfigException(program + " is not installed (not on PATH)");
   }
 
-  private Path knownHosts() throws IOException {
-    String cache = main.env().get("XDG_CACHE_HOME");
-    Path dir = (cache != null && !cache.isBlank() ? Path.of(cache) : Path.of(main.env().getOrDefault("HOME", "."), ".cache")).resolve("thebacknd");
+  private static Path knownHosts(Invocation in) throws IOException {
+    String cache = in.env().get("XDG_CACHE_HOME");
+    Path dir = (cache != null && !cache.isBlank() ? Path.of(cache) : Path.of(in.env().getOrDefault("HOME", "."), ".cache")).resolve("thebacknd");
     Files.createDirectories(dir);
     return dir.resolve("known_hosts");
   }

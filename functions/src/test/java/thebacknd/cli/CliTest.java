@@ -372,21 +372,61 @@ class CliTest extends MotoTest {
   }
 
   @Test
-  void everySubcommandAnswersHelp() {
-    for (String command : List.of("run", "list", "destroy", "destroy-all", "destroy-old", "serve", "logs", "console", "ssh", "cache", "completion")) {
-      Result help = cli(command, "--help");
-      assertEquals(0, help.exit(), command);
-      assertTrue(help.out().startsWith("Usage: thebacknd " + command), command + ": " + help.out());
+  void everyCommandAnswersHelpWithLinesThatFit() {
+    List<List<String>> commands = new java.util.ArrayList<>();
+    for (Command command : Main.COMMANDS) {
+      commands.add(List.of(command.spec().name()));
+      command.spec().subcommands().forEach(sub -> commands.add(List.of(command.spec().name(), sub.spec().name())));
     }
+    assertTrue(commands.contains(List.of("cache", "verify")), commands.toString());
+    for (List<String> command : commands) {
+      for (String help : List.of("--help", "-h")) {
+        List<String> args = new java.util.ArrayList<>(command);
+        args.add(help);
+        Result result = cli(args.toArray(String[]::new));
+        assertEquals(0, result.exit(), args + ": " + result.err());
+        assertTrue(result.out().startsWith("Usage: thebacknd " + String.join(" ", command)), args + ": " + result.out());
+        assertTrue(result.out().contains("-h, --help"), result.out());
+        result.out().lines().forEach(line -> assertTrue(line.length() <= 80, args + ": a line over 80 columns: " + line));
+      }
+    }
+    Result top = cli("--help");
+    assertEquals(0, top.exit());
+    for (Command command : Main.COMMANDS) {
+      // Each command's summary on its one line, whole: the sentence ends there.
+      String line = top.out().lines().filter(l -> l.startsWith("  " + command.spec().name() + " ")).findFirst().orElseThrow();
+      assertTrue(line.endsWith(command.spec().summary()) && line.endsWith("."), line);
+    }
+    top.out().lines().forEach(line -> assertTrue(line.length() <= 80, "a line over 80 columns: " + line));
+    for (Command group : Main.COMMANDS) {
+      for (Command sub : group.spec().subcommands()) {
+        String help = cli(group.spec().name(), "--help").out();
+        assertTrue(help.lines().anyMatch(l -> l.startsWith("  " + sub.spec().name() + " ") && l.endsWith(sub.spec().summary())), help);
+      }
+    }
+    assertEquals(Main.VERSION + "\n", cli("--version").out());
   }
 
   @Test
-  void completionPrintsABashScript() {
-    Result result = cli("completion", "bash");
-    assertEquals(0, result.exit());
-    assertTrue(result.out().contains("complete -F"), result.out());
-    assertTrue(result.out().contains("destroy-old"));
-    assertEquals(2, cli("completion", "fish").exit());
+  void usageErrorsExitWithTwoAndSayWhy() {
+    Result unknown = cli("list", "--bogus");
+    assertEquals(2, unknown.exit());
+    assertEquals("thebacknd: Unknown option: '--bogus' (see thebacknd list --help)", unknown.err().strip());
+    assertEquals(2, cli("destroy").exit(), "NAME is required");
+    assertEquals(2, cli("destroy", "a", "b").exit(), "one NAME only");
+    assertEquals(2, cli("run", "--ttl", "soon").exit(), "a whole number");
+    assertEquals(2, cli("list", "--json=yes").exit(), "a flag takes no value");
+    assertEquals(2, cli().exit(), "a command is required");
+    assertEquals(2, cli("cache").exit(), "a cache command is required");
+    assertEquals(2, cli("cache", "frobnicate").exit());
+    assertEquals(0, ec2.all().size());
+  }
+
+  @Test
+  void helpAfterDashDashIsTheProgramsArgument() {
+    Result run = cli("run", "--json", PROGRAM, "--", "--help", "-h");
+    assertEquals(0, run.exit(), run.err());
+    assertEquals(List.of("--help", "-h"), strings(Json.parse(run.out()).path("vm").path("args")));
   }
 
   /** One request as the server received it. */

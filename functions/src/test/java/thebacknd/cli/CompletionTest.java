@@ -1,0 +1,112 @@
+package thebacknd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import thebacknd.testing.Command;
+
+/**
+ * {@code thebacknd completion bash|zsh|fish}, each script loaded in its own shell (bash, an
+ * interactive zsh driven through a pseudo-terminal, fish) and asked to complete command lines.
+ */
+class CompletionTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void bashCompletesCommandsOptionsSubcommandsShellsAndFiles() throws IOException {
+    Path script = script("bash");
+    Files.writeString(dir.resolve("a-file.nix"), "{}\n");
+    String driver = "source " + script + "\n"
+        + "complete_line() { read -ra COMP_WORDS <<<\"$1\"; [[ \"$1\" == *' ' ]] && COMP_WORDS+=('');"
+        + " COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _thebacknd; echo \"$1=>${COMPREPLY[*]}\"; }\n"
+        + "complete -p thebacknd\n"
+        + "complete_line 'thebacknd li'\n"
+        + "complete_line 'thebacknd destroy-'\n"
+        + "complete_line 'thebacknd run --ty'\n"
+        + "complete_line 'thebacknd run a-f'\n"
+        + "complete_line 'thebacknd cache '\n"
+        + "complete_line 'thebacknd cache verify --tr'\n"
+        + "complete_line 'thebacknd completion '\n"
+        + "complete_line 'thebacknd logs --vm-id '\n"
+        + "complete_line 'thebacknd list '\n";
+    List<String> lines = shell(List.of("bash", "-c", driver)).lines().toList();
+    assertTrue(lines.get(0).contains("-F _thebacknd thebacknd"), lines.get(0));
+    assertEquals(List.of(
+        "thebacknd li=>list",
+        "thebacknd destroy-=>destroy-all destroy-old",
+        "thebacknd run --ty=>--type",
+        "thebacknd run a-f=>a-file.nix",
+        "thebacknd cache =>verify",
+        "thebacknd cache verify --tr=>--trusted-key",
+        "thebacknd completion =>bash zsh fish",
+        "thebacknd logs --vm-id =>",
+        "thebacknd list =>"), lines.subList(1, lines.size()));
+  }
+
+  @Test
+  void fishCompletesWithDescriptions() throws IOException {
+    Path script = script("fish");
+    String out = shell(List.of("fish", "--no-config", "-c", "source " + script
+        + "; complete -C 'thebacknd li'; complete -C 'thebacknd cache '; complete -C 'thebacknd logs --fo'; complete -C 'thebacknd completion '"));
+    assertEquals(List.of(
+        "list\tList live VMs, ordered by name.",
+        "verify\tCheck a closure is in the cache, signed by a trusted key.",
+        "--follow\tKeep printing what arrives until the output ends or the VM is gone.",
+        "bash", "fish", "zsh"), out.lines().toList());
+  }
+
+  /**
+   * zsh completes only inside its line editor, so an interactive zsh runs in a pseudo-terminal
+   * (zpty): each line is typed with a TAB, and what the shell then shows must hold the expected text.
+   */
+  @Test
+  void zshCompletesInItsLineEditor() throws IOException {
+    Path script = script("zsh");
+    Path driver = Files.writeString(dir.resolve("driver.zsh"), String.join("\n",
+        "zmodload zsh/zpty",
+        "zpty z zsh -f -i",
+        "zpty -w z 'autoload -Uz compinit; compinit -u -D; source " + script + "; print loaded'",
+        "zpty -r z out '*loaded*' || exit 3",
+        "while (( $# >= 2 )); do",
+        "  zpty -w -n z \"$1\"$'\\t'",
+        "  zpty -r z out \"*$2*\" || exit 4",
+        "  print -r -- \"ok: $1 -> $2\"",
+        "  zpty -w z $'\\C-u'",
+        "  shift 2",
+        "done",
+        "zpty -d z",
+        ""));
+    String out = shell(List.of("zsh", "-f", driver.toString(),
+        "thebacknd li", "thebacknd list ",
+        "thebacknd run --ty", "thebacknd run --type ",
+        "thebacknd cache ", "thebacknd cache verify ",
+        "thebacknd completion ", "fish",
+        "thebacknd logs --fo", "--follow"));
+    assertEquals(5, out.lines().filter(l -> l.startsWith("ok: ")).count(), out);
+  }
+
+  private Path script(String shell) throws IOException {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    assertEquals(0, Main.execute(new String[] {"completion", shell}, Map.of(), new PrintWriter(out), new PrintWriter(err)), err.toString());
+    return Files.writeString(dir.resolve("thebacknd." + shell), out.toString());
+  }
+
+  private String shell(List<String> command) {
+    Command.Result result = Command.run(new ArrayList<>(command), Map.of("HOME", dir.toString(), "TERM", "dumb"), dir, Duration.ofSeconds(60));
+    assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+    return result.stdout();
+  }
+}
