@@ -3,6 +3,13 @@ package thebacknd.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,6 +18,8 @@ import thebacknd.Json;
 import thebacknd.testing.Command;
 import thebacknd.testing.Launcher;
 import thebacknd.testing.Moto;
+import thebacknd.testing.Poll;
+import thebacknd.testing.Repo;
 import thebacknd.testing.TestEnv;
 
 /**
@@ -69,6 +78,58 @@ class LauncherIT {
     Run serve = thebacknd("serve", "--port", "0");
     assertEquals(2, serve.exit());
     assertEquals("thebacknd: configuration error: THEBACKND_IMAGE_ID is required to create VMs (the base image AMI)", serve.err().strip());
+  }
+
+  /**
+   * The launcher's start-up archive (a CDS archive, or on JDK 25+ an AOT cache): made by the first
+   * API command after a build for the JDK in use, used by the next ones, made again for a new jar.
+   * Against a copy of the jar, so that its archives are this test's own.
+   */
+  @Test
+  void theFirstCommandAfterABuildLeavesAStartUpArchiveTheNextOnesUse() throws Exception {
+    Path dir = Files.createTempDirectory("thebacknd-launcher");
+    Path jar = dir.resolve("thebacknd-functions.jar");
+    Files.copy(Repo.root().resolve("functions/target/thebacknd-functions.jar"), jar);
+    env.put("THEBACKND_JAR", jar.toString());
+    assertEquals(0, thebacknd("--help").exit());
+    assertEquals(List.of(), archives(dir), "help alone trains nothing");
+
+    Run first = thebacknd("list", "--json");
+    assertEquals(0, first.exit(), first.err());
+    assertEquals("", first.err(), "training is silent");
+    Path archive = waitForOneArchive(dir);
+    assertTrue(archive.getFileName().toString().startsWith("thebacknd-functions.api.java"), archive.toString());
+    assertTrue(Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0);
+
+    Run second = thebacknd("list", "--json");
+    assertEquals(first.out(), second.out(), "the same answer with the archive");
+    assertEquals("", second.err());
+
+    // A new build: the archive is older than the jar, so the next command makes it again.
+    Thread.sleep(1100);
+    Files.setLastModifiedTime(jar, FileTime.from(Instant.now()));
+    assertEquals(0, thebacknd("list").exit());
+    Poll.until(Duration.ofSeconds(60), () -> {
+      try {
+        return Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0;
+      } catch (IOException gone) {
+        return false;
+      }
+    }, "the archive to be made again for the new jar");
+  }
+
+  private static Path waitForOneArchive(Path dir) {
+    Poll.until(Duration.ofSeconds(60), () -> archives(dir).size() == 1, "one start-up archive in " + dir);
+    return archives(dir).get(0);
+  }
+
+  /** Finished archives: the CDS archive (.jsa) or AOT cache (.aot); not a training's files. */
+  private static List<Path> archives(Path dir) {
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.toString().endsWith(".jsa") || f.toString().endsWith(".aot")).toList();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private Run thebacknd(String... args) {
