@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import thebacknd.Lazy;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -27,15 +29,32 @@ public final class AwsClients {
 
   private final Optional<Region> region;
   private final Optional<URI> endpoint;
-  private final Supplier<SdkHttpClient> http = Lazy.of(() -> UrlConnectionHttpClient.builder().build());
+  private final Supplier<SdkHttpClient> http;
+  /** Empty: the SDK's default chain. */
+  private final Optional<AwsCredentialsProvider> credentials;
   private final Supplier<Ec2Client> ec2 = Lazy.of(this::buildEc2);
   private final Supplier<S3Client> s3 = Lazy.of(this::buildS3);
   private final Supplier<SecretsManagerClient> secrets = Lazy.of(this::buildSecrets);
   private final Supplier<DynamoDbClient> dynamoDb = Lazy.of(this::buildDynamoDb);
 
   public AwsClients(Optional<Region> region, Optional<URI> endpoint) {
+    this(region, endpoint, Lazy.of(() -> UrlConnectionHttpClient.builder().build()), Optional.empty());
+  }
+
+  private AwsClients(
+      Optional<Region> region, Optional<URI> endpoint, Supplier<SdkHttpClient> http, Optional<AwsCredentialsProvider> credentials) {
     this.region = region;
     this.endpoint = endpoint;
+    this.http = http;
+    this.credentials = credentials;
+  }
+
+  /**
+   * Clients that send every request to {@code http} with {@code credentials}, never to AWS or
+   * the credential chain: SnapStart priming runs the real code paths against a canned HTTP client.
+   */
+  public static AwsClients over(SdkHttpClient http, AwsCredentialsProvider credentials, Optional<Region> region) {
+    return new AwsClients(region, Optional.empty(), () -> http, Optional.of(credentials));
   }
 
   /** Region and endpoint from the standard SDK environment variables. */
@@ -80,9 +99,7 @@ public final class AwsClients {
 
   private Ec2Client buildEc2() {
     var builder = Ec2Client.builder().httpClient(http.get()).overrideConfiguration(Retries.EC2.clientConfiguration());
-    region.ifPresent(builder::region);
-    endpoint.ifPresent(builder::endpointOverride);
-    return builder.build();
+    return configured(builder, region, endpoint).build();
   }
 
   private S3Client buildS3() {
@@ -99,23 +116,24 @@ public final class AwsClients {
             .forcePathStyle(s3Endpoint.isPresent())
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
             .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-    s3Region.ifPresent(builder::region);
-    s3Endpoint.ifPresent(builder::endpointOverride);
-    return builder.build();
+    return configured(builder, s3Region, s3Endpoint).build();
   }
 
   private SecretsManagerClient buildSecrets() {
     var builder =
         SecretsManagerClient.builder().httpClient(http.get()).overrideConfiguration(Retries.SECRETS_MANAGER.clientConfiguration());
-    region.ifPresent(builder::region);
-    endpoint.ifPresent(builder::endpointOverride);
-    return builder.build();
+    return configured(builder, region, endpoint).build();
   }
 
   private DynamoDbClient buildDynamoDb() {
     var builder = DynamoDbClient.builder().httpClient(http.get()).overrideConfiguration(Retries.DYNAMODB.clientConfiguration());
+    return configured(builder, region, endpoint).build();
+  }
+
+  private <B extends AwsClientBuilder<B, ?>> B configured(B builder, Optional<Region> region, Optional<URI> endpoint) {
     region.ifPresent(builder::region);
     endpoint.ifPresent(builder::endpointOverride);
-    return builder.build();
+    credentials.ifPresent(builder::credentialsProvider);
+    return builder;
   }
 }

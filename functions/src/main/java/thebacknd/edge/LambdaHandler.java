@@ -31,6 +31,7 @@ public abstract class LambdaHandler implements RequestStreamHandler {
 
   protected LambdaHandler(Endpoint endpoint) {
     this(endpoint, containerApi(endpoint));
+    SnapStartPriming.register(endpoint, System.getenv());
   }
 
   /** For tests: a handler over an {@link Api} built from a given environment. */

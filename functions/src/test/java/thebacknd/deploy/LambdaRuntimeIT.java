@@ -61,7 +61,9 @@ import thebacknd.vm.KillCodes;
  *
  * <p>Not emulated: Lambda's CPU share (proportional to memory; here the JVM has the whole
  * machine), arm64 (this runs on the machine's architecture), java21 (this runs on the JDK that
- * runs the tests), and SnapStart (the RIE always cold-starts).
+ * runs the tests), and SnapStart (the RIE always cold-starts). What SnapStart's priming moves from
+ * the first request into the snapshot is measured by running create, list and destroy-all once
+ * more with {@code THEBACKND_PRIME_AT_INIT=true}: the priming then runs during init.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LambdaRuntimeIT {
@@ -253,6 +255,33 @@ class LambdaRuntimeIT {
     assertFalse(ec2.liveIds().contains(expired));
   }
 
+  /**
+   * create, list and destroy-all again, their SnapStart priming run at init (as before the
+   * snapshot): it succeeds against its canned AWS, touches nothing in moto, and the real requests
+   * that follow work as before.
+   */
+  @Test
+  @Order(11)
+  void primedFunctionsWork() throws Exception {
+    // The emulator initialises a function at its first invocation: the priming has run by then.
+    try (Function f = start("CreateHandler", true)) {
+      JsonNode http = f.invokeHttp("POST", "/create", "{}");
+      assertEquals(201, http.path("statusCode").asInt(), http.toString());
+      assertTrue(f.log().contains("SnapStart priming of /create: HTTP [201, 201]"), f.log());
+      assertEquals(1, ec2.liveIds().size(), "the request launched one VM, the priming none");
+    }
+    try (Function f = start("ListHandler", true)) {
+      assertEquals(1, Json.parse(f.invokeHttp("GET", "/list", null).path("body").asText()).path("vms").size());
+      assertTrue(f.log().contains("SnapStart priming of /list: HTTP [200, 200]"), f.log());
+    }
+    try (Function f = start("DestroyAllHandler", true)) {
+      JsonNode destroyed = Json.parse(f.invokeHttp("POST", "/destroy-all", "{}").path("body").asText());
+      assertEquals(1, destroyed.path("destroyed").size(), "the VM was there for the request: the priming terminated nothing");
+      assertTrue(f.log().contains("SnapStart priming of /destroy-all: HTTP [200, 200]"), f.log());
+      assertEquals(Set.of(), ec2.liveIds());
+    }
+  }
+
   @Test
   @Order(10)
   void destroyAll() throws Exception {
@@ -277,11 +306,11 @@ class LambdaRuntimeIT {
     private final List<Long> wallMs = new ArrayList<>();
 
     Function(String name, String handler, int memoryMb, int timeoutSeconds, Map<String, String> env) throws IOException {
-      this.name = name;
+      this.name = name + ("true".equals(env.get("THEBACKND_PRIME_AT_INIT")) ? " (primed)" : "");
       this.memoryMb = memoryMb;
       int port = freePort();
       int runtimeApiPort = freePort();
-      log = DeployTools.targetDir().resolve("lambda-rie-" + name + ".log");
+      log = DeployTools.targetDir().resolve("lambda-rie-" + this.name.replace(" (primed)", "-primed") + ".log");
       String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
       List<String> command = List.of(
           rie.toString(),
@@ -307,6 +336,11 @@ class LambdaRuntimeIT {
       process = builder.start();
       invocations = URI.create("http://127.0.0.1:" + port + "/2015-03-31/functions/function/invocations");
       Poll.until(Duration.ofSeconds(20), () -> listening(port), "aws-lambda-rie to listen on " + port);
+    }
+
+    /** What the function printed so far (its init included, once it was invoked). */
+    String log() throws IOException {
+      return Files.readString(log);
     }
 
     /** Invokes with a raw payload; returns the function's answer. */
@@ -364,13 +398,17 @@ class LambdaRuntimeIT {
       assertTrue(init.find(), "no INIT REPORT in " + log);
       double initMs = Double.parseDouble(init.group(1));
       timings.add(String.format(
-          "%-18s memory %4d MB  init %5.0f ms  first invoke %5.0f ms  second invoke %4d ms  peak RSS %s",
+          "%-28s memory %4d MB  init %5.0f ms  first invoke %5.0f ms  second invoke %4d ms  peak RSS %s",
           name, memoryMb, initMs, wallMs.get(0) - initMs, wallMs.size() > 1 ? wallMs.get(1) : -1,
           peakRssKb.map(kb -> (kb / 1024) + " MB").orElse("n/a")));
     }
   }
 
   private static Function start(String handlerClass) throws IOException {
+    return start(handlerClass, false);
+  }
+
+  private static Function start(String handlerClass, boolean primedAtInit) throws IOException {
     String handler = "thebacknd.edge." + handlerClass + "::handleRequest";
     Map.Entry<String, JsonNode> function = new TreeMap<String, JsonNode>(functionsByHandler()).entrySet().stream()
         .filter(e -> e.getKey().equals(handler)).findFirst()
@@ -381,6 +419,9 @@ class LambdaRuntimeIT {
     env.put("THEBACKND_SECRET_ARN", secretArn);
     env.put("THEBACKND_VERIFY_CACHE", "true"); // nothing here names a store path: no closure check runs
     env.put("THEBACKND_OUTPUT_BUCKET", OUTPUT_BUCKET);
+    if (primedAtInit) {
+      env.put("THEBACKND_PRIME_AT_INIT", "true");
+    }
     return new Function(handlerClass, handler, p.path("MemorySize").asInt(), p.path("Timeout").asInt(), env);
   }
 
