@@ -15,8 +15,6 @@ final class DestroyOldCommand implements Command {
 
   @Override
   public int run(Invocation in) {
-    ApiOptions api = ApiOptions.of(in);
-    Object body = JsonValue.object("dry_run", in.flag("--dry-run"));
-    return Answer.print(in, api, api.client(in.env()).call(Endpoint.DESTROY_OLD, body), DestroyOptions::render);
+    return DestroyOptions.destroyMany(in, Endpoint.DESTROY_OLD);
   }
 }

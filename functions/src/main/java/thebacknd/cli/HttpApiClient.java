@@ -22,8 +22,6 @@ import thebacknd.edge.Endpoint;
  */
 final class HttpApiClient implements ApiClient {
 
-  private static final Pattern AWS_HOST =
-      Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
   private static final int READ_TIMEOUT_MILLIS = 120_000;
 
@@ -41,9 +39,12 @@ final class HttpApiClient implements ApiClient {
    * custom domain.
    */
   static HttpApiClient forUrl(URI base, Map<String, String> env) {
-    Matcher m = AWS_HOST.matcher(String.valueOf(base.getHost()));
-    if (m.matches()) {
-      return new HttpApiClient(base, Optional.of(new SigV4(m.group(1))));
+    String host = String.valueOf(base.getHost());
+    if (host.contains(".execute-api.")) {
+      Matcher m = Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?").matcher(host);
+      if (m.matches()) {
+        return new HttpApiClient(base, Optional.of(new SigV4(m.group(1))));
+      }
     }
     if ("true".equalsIgnoreCase(env.getOrDefault("THEBACKND_API_SIGV4", ""))) {
       String region = Optional.ofNullable(env.get("AWS_REGION")).orElse(env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1"));
@@ -99,14 +100,18 @@ final class HttpApiClient implements ApiClient {
   }
 
   private URI resolve(Endpoint endpoint, Map<String, String> query) {
-    String root = base.toString().replaceAll("/+$", "");
+    String root = base.toString();
+    while (root.endsWith("/")) {
+      root = root.substring(0, root.length() - 1);
+    }
     StringBuilder parameters = new StringBuilder();
     // In a fixed order, each part percent-encoded as SigV4's canonical query string has it.
-    new TreeMap<>(query).forEach((name, value) -> parameters
-        .append(parameters.length() == 0 ? "?" : "&")
-        .append(encode(name))
-        .append('=')
-        .append(encode(value)));
+    for (Map.Entry<String, String> parameter : new TreeMap<>(query).entrySet()) {
+      parameters.append(parameters.length() == 0 ? "?" : "&")
+          .append(encode(parameter.getKey()))
+          .append('=')
+          .append(encode(parameter.getValue()));
+    }
     return URI.create(root + endpoint.path + parameters);
   }
 

@@ -98,16 +98,14 @@ final class Invocation {
   }
 
   private void checkArgumentCount() {
-    long min = spec.arguments().stream().mapToLong(Argument::min).sum();
-    long max = spec.arguments().stream().mapToLong(Argument::max).sum();
-    if (positionals.size() < min) {
-      int seen = 0;
-      for (Argument argument : spec.arguments()) {
-        seen += argument.min();
-        if (positionals.size() < seen) {
-          throw usage("Missing required parameter: '" + argument.label() + "'");
-        }
+    long min = 0;
+    long max = 0;
+    for (Argument argument : spec.arguments()) {
+      min += argument.min();
+      if (positionals.size() < min) {
+        throw usage("Missing required parameter: '" + argument.label() + "'");
       }
+      max += argument.max();
     }
     if (positionals.size() > max) {
       throw usage("Unexpected argument: '" + positionals.get((int) max) + "'");
@@ -192,7 +190,10 @@ final class Invocation {
   }
 
   private Option declared(String name, boolean withValue) {
-    Option option = spec.option(name).orElseThrow(() -> new IllegalArgumentException(command + " declares no option " + name));
+    Option option = spec.option(name).orElse(null);
+    if (option == null) {
+      throw new IllegalArgumentException(command + " declares no option " + name);
+    }
     if (option.takesValue() != withValue) {
       throw new IllegalArgumentException(name + (withValue ? " is a flag" : " takes a value"));
     }

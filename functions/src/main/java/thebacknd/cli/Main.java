@@ -96,8 +96,16 @@ public final class Main {
       case "" -> throw new CliException(USAGE, "a command is required (see thebacknd --help)");
       default -> { }
     }
-    Command command = COMMANDS.stream().filter(c -> c.spec().name().equals(first)).findFirst()
-        .orElseThrow(() -> new CliException(USAGE, "Unknown command: '" + first + "' (see thebacknd --help)"));
+    // Loops rather than streams and lambdas on this path: each first use of one costs start-up.
+    Command command = null;
+    for (Command candidate : COMMANDS) {
+      if (candidate.spec().name().equals(first)) {
+        command = candidate;
+      }
+    }
+    if (command == null) {
+      throw new CliException(USAGE, "Unknown command: '" + first + "' (see thebacknd --help)");
+    }
     String name = "thebacknd " + first;
     List<String> rest = args.subList(1, args.size());
     while (!command.spec().subcommands().isEmpty()) {
@@ -105,11 +113,12 @@ public final class Main {
       if (next.equals("-h") || next.equals("--help")) {
         break;
       }
-      Command group = command;
-      String groupName = name;
-      command = group.spec().subcommand(next).orElseThrow(() -> new CliException(USAGE,
-          (next.isEmpty() ? "a " + group.spec().name() + " command is required" : "Unknown command: '" + next + "'")
-              + " (see " + groupName + " --help)"));
+      Command sub = command.spec().subcommand(next).orElse(null);
+      if (sub == null) {
+        throw new CliException(USAGE, (next.isEmpty() ? "a " + command.spec().name() + " command is required"
+            : "Unknown command: '" + next + "'") + " (see " + name + " --help)");
+      }
+      command = sub;
       name = name + " " + next;
       rest = rest.subList(1, rest.size());
     }

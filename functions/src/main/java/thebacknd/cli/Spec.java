@@ -62,11 +62,21 @@ record Spec(
 
   /** The option one of whose names is {@code name} ({@code -f} or {@code --follow}). */
   Optional<Option> option(String name) {
-    return options.stream().filter(o -> o.names().contains(name)).findFirst();
+    for (Option option : options) {
+      if (option.names().contains(name)) {
+        return Optional.of(option);
+      }
+    }
+    return Optional.empty();
   }
 
   Optional<Command> subcommand(String name) {
-    return subcommands.stream().filter(c -> c.spec().name().equals(name)).findFirst();
+    for (Command command : subcommands) {
+      if (command.spec().name().equals(name)) {
+        return Optional.of(command);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The options --help shows: the declared ones that are not hidden, then -h/--help. */
@@ -83,11 +93,17 @@ record Spec(
   record Option(List<String> names, String param, String description, boolean shown) {
 
     static Option flag(String names, String description) {
-      return new Option(List.of(names.split(", ")), null, description, true);
+      return new Option(split(names), null, description, true);
     }
 
     static Option value(String names, String param, String description) {
-      return new Option(List.of(names.split(", ")), param, description, true);
+      return new Option(split(names), param, description, true);
+    }
+
+    /** "-f, --follow" into its names (without String.split's regular expression: start-up). */
+    private static List<String> split(String names) {
+      int comma = names.indexOf(", ");
+      return comma < 0 ? List.of(names) : List.of(names.substring(0, comma), names.substring(comma + 2));
     }
 
     /** Accepted, but left out of --help and completion (tuning knobs for tests and scripts). */
