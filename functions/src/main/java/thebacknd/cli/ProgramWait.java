@@ -88,7 +88,7 @@ final class ProgramWait {
         logs.read(this::print, page -> {});
       }
       if (logs.done() && logs.exitCode() != null) {
-        return logs.exitCode();
+        return finished(name, lastPhase, logs.exitCode());
       }
       if (logs.done() && outputEnded == null) {
         outputEnded = Instant.now();
@@ -121,7 +121,7 @@ final class ProgramWait {
       // A VM that never sent anything and is gone: nothing to show.
     }
     if (logs.exitCode() != null) {
-      return logs.exitCode();
+      return finished(name, lastPhase, logs.exitCode());
     }
     err.println("thebacknd: " + name + " is gone before its program finished (last phase: " + (lastPhase == null ? "none" : lastPhase) + ")");
     err.flush();
@@ -172,6 +172,17 @@ final class ProgramWait {
 
   private static Integer exitCodeOf(Optional<JsonValue> vm) {
     return vm.filter(v -> v.hasNonNull("exit_code")).map(v -> v.path("exit_code").asInt()).orElse(null);
+  }
+
+  /**
+   * The program's exit code; its {@code finished} phase line first when no poll saw it (a quick
+   * program can start, end and take its VM away between two polls).
+   */
+  private int finished(String name, String lastPhase, int exitCode) {
+    if (!"finished".equals(lastPhase)) {
+      phaseLine(name, "finished", "exit code " + exitCode);
+    }
+    return exitCode;
   }
 
   private void phaseLine(String name, String phase, String detail) {
