@@ -1,6 +1,5 @@
 package thebacknd.cli;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -225,16 +224,9 @@ final class JsonValue implements Iterable<JsonValue> {
 
   // ------------------------------------------------------------------ parsing
 
-  /** Parses one JSON value (RFC 8259) and nothing after it. */
+  /** Parses one JSON value (RFC 8259) and nothing after it; {@link NotJson} otherwise. */
   static JsonValue parse(String text) {
-    Parser parser = new Parser(text);
-    parser.skipSpace();
-    JsonValue value = parser.value(0);
-    parser.skipSpace();
-    if (parser.at < text.length()) {
-      throw parser.error("unexpected text after the value");
-    }
-    return value;
+    return JsonParser.parse(text);
   }
 
   /** Not JSON; the message says where. */
@@ -244,198 +236,24 @@ final class JsonValue implements Iterable<JsonValue> {
     }
   }
 
-  private static final class Parser {
-    /** Deeper than any answer of ours; keeps a hostile answer from overflowing the stack. */
-    private static final int MAX_DEPTH = 200;
+  static JsonValue ofObject(Map<String, JsonValue> fields) {
+    return new JsonValue(Type.OBJECT, Collections.unmodifiableMap(fields));
+  }
 
-    private final String text;
-    private int at;
+  static JsonValue ofArray(List<JsonValue> items) {
+    return new JsonValue(Type.ARRAY, Collections.unmodifiableList(items));
+  }
 
-    Parser(String text) {
-      this.text = text;
-    }
+  static JsonValue ofString(String text) {
+    return new JsonValue(Type.STRING, text);
+  }
 
-    JsonValue value(int depth) {
-      if (depth > MAX_DEPTH) {
-        throw error("nested too deeply");
-      }
-      if (at >= text.length()) {
-        throw error("unexpected end");
-      }
-      char c = text.charAt(at);
-      return switch (c) {
-        case '{' -> object(depth);
-        case '[' -> array(depth);
-        case '"' -> new JsonValue(Type.STRING, string());
-        case 't' -> literal("true", TRUE);
-        case 'f' -> literal("false", FALSE);
-        case 'n' -> literal("null", NULL);
-        default -> {
-          if (c == '-' || (c >= '0' && c <= '9')) {
-            yield number();
-          }
-          throw error("unexpected '" + c + "'");
-        }
-      };
-    }
+  /** A number, kept as its literal text (written back the same). */
+  static JsonValue ofNumber(String literal) {
+    return new JsonValue(Type.NUMBER, literal);
+  }
 
-    private JsonValue object(int depth) {
-      at++;
-      Map<String, JsonValue> fields = new LinkedHashMap<>();
-      skipSpace();
-      if (peek() == '}') {
-        at++;
-        return new JsonValue(Type.OBJECT, Collections.unmodifiableMap(fields));
-      }
-      while (true) {
-        skipSpace();
-        if (peek() != '"') {
-          throw error("expected a field name");
-        }
-        String name = string();
-        skipSpace();
-        expect(':');
-        skipSpace();
-        fields.put(name, value(depth + 1));
-        skipSpace();
-        char next = next();
-        if (next == '}') {
-          return new JsonValue(Type.OBJECT, Collections.unmodifiableMap(fields));
-        }
-        if (next != ',') {
-          throw error("expected ',' or '}'");
-        }
-      }
-    }
-
-    private JsonValue array(int depth) {
-      at++;
-      List<JsonValue> items = new ArrayList<>();
-      skipSpace();
-      if (peek() == ']') {
-        at++;
-        return new JsonValue(Type.ARRAY, Collections.unmodifiableList(items));
-      }
-      while (true) {
-        skipSpace();
-        items.add(value(depth + 1));
-        skipSpace();
-        char next = next();
-        if (next == ']') {
-          return new JsonValue(Type.ARRAY, Collections.unmodifiableList(items));
-        }
-        if (next != ',') {
-          throw error("expected ',' or ']'");
-        }
-      }
-    }
-
-    private String string() {
-      at++; // the opening quote
-      StringBuilder out = new StringBuilder();
-      while (true) {
-        char c = next();
-        if (c == '"') {
-          return out.toString();
-        }
-        if (c < 0x20) {
-          throw error("control character in a string");
-        }
-        if (c != '\\') {
-          out.append(c);
-          continue;
-        }
-        char escaped = next();
-        switch (escaped) {
-          case '"', '\\', '/' -> out.append(escaped);
-          case 'b' -> out.append('\b');
-          case 'f' -> out.append('\f');
-          case 'n' -> out.append('\n');
-          case 'r' -> out.append('\r');
-          case 't' -> out.append('\t');
-          case 'u' -> {
-            if (at + 4 > text.length()) {
-              throw error("short \\u escape");
-            }
-            try {
-              out.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
-            } catch (NumberFormatException e) {
-              throw error("bad \\u escape");
-            }
-            at += 4;
-          }
-          default -> throw error("bad escape \\" + escaped);
-        }
-      }
-    }
-
-    private JsonValue number() {
-      int start = at;
-      if (peek() == '-') {
-        at++;
-      }
-      if (!digits()) {
-        throw error("expected a digit");
-      }
-      if (peek() == '.') {
-        at++;
-        if (!digits()) {
-          throw error("expected a digit after '.'");
-        }
-      }
-      if (peek() == 'e' || peek() == 'E') {
-        at++;
-        if (peek() == '+' || peek() == '-') {
-          at++;
-        }
-        if (!digits()) {
-          throw error("expected an exponent");
-        }
-      }
-      return new JsonValue(Type.NUMBER, text.substring(start, at));
-    }
-
-    private boolean digits() {
-      int start = at;
-      while (at < text.length() && text.charAt(at) >= '0' && text.charAt(at) <= '9') {
-        at++;
-      }
-      return at > start;
-    }
-
-    private JsonValue literal(String word, JsonValue value) {
-      if (!text.startsWith(word, at)) {
-        throw error("unexpected '" + text.charAt(at) + "'");
-      }
-      at += word.length();
-      return value;
-    }
-
-    void skipSpace() {
-      while (at < text.length() && " \t\r\n".indexOf(text.charAt(at)) >= 0) {
-        at++;
-      }
-    }
-
-    private char peek() {
-      return at < text.length() ? text.charAt(at) : '\0';
-    }
-
-    private char next() {
-      if (at >= text.length()) {
-        throw error("unexpected end");
-      }
-      return text.charAt(at++);
-    }
-
-    private void expect(char c) {
-      if (next() != c) {
-        throw error("expected '" + c + "'");
-      }
-    }
-
-    NotJson error(String what) {
-      return new NotJson("not JSON: " + what + " at character " + (at + 1));
-    }
+  static JsonValue ofBoolean(boolean value) {
+    return value ? TRUE : FALSE;
   }
 }
