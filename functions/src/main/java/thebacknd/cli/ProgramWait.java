@@ -90,7 +90,7 @@ final class ProgramWait {
         logs.read(this::print, page -> {});
       }
       if (logs.done() && logs.exitCode() != null) {
-        return logs.exitCode();
+        return finished(name, lastPhase, logs.exitCode());
       }
       if (logs.done() && outputEnded == null) {
         outputEnded = Instant.now();
@@ -115,6 +115,17 @@ final class ProgramWait {
     return NOT_FINISHED;
   }
 
+  /**
+   * The program's end, on stderr as its last phase even when a quick program finished (and its
+   * VM went) between two looks at the list.
+   */
+  private int finished(String name, String lastPhase, int exitCode) {
+    if (!"finished".equals(lastPhase)) {
+      phaseLine(name, "finished", "exit code " + exitCode);
+    }
+    return exitCode;
+  }
+
   /** The VM is gone: a program that finished destroyed it; anything else ended it first. */
   private int gone(LogReader logs, String name, String lastPhase) {
     try {
@@ -123,7 +134,7 @@ final class ProgramWait {
       // A VM that never sent anything and is gone: nothing to show.
     }
     if (logs.exitCode() != null) {
-      return logs.exitCode();
+      return finished(name, lastPhase, logs.exitCode());
     }
     err.println("thebacknd: " + name + " is gone before its program finished (last phase: " + (lastPhase == null ? "none" : lastPhase) + ")");
     err.flush();
