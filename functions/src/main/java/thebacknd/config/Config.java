@@ -217,35 +217,27 @@ public record Config(
     }
 
     int positiveInt(String name, int fallback) {
-      Optional<String> value = optional(name);
-      if (value.isEmpty()) {
-        return fallback;
-      }
-      try {
-        int parsed = Integer.parseInt(value.get());
-        if (parsed > 0) {
-          return parsed;
-        }
-      } catch (NumberFormatException ignored) {
-        // fall through to the one-line error below
-      }
-      throw new ConfigException(name + " must be a positive integer, got " + value.get());
+      return intAtLeast(name, fallback, 1, "a positive integer");
     }
 
     int nonNegativeInt(String name, int fallback) {
+      return intAtLeast(name, fallback, 0, "a whole number of minutes (0 or more)");
+    }
+
+    private int intAtLeast(String name, int fallback, int least, String expected) {
       Optional<String> value = optional(name);
       if (value.isEmpty()) {
         return fallback;
       }
       try {
         int parsed = Integer.parseInt(value.get());
-        if (parsed >= 0) {
+        if (parsed >= least) {
           return parsed;
         }
       } catch (NumberFormatException ignored) {
         // fall through to the one-line error below
       }
-      throw new ConfigException(name + " must be a whole number of minutes (0 or more), got " + value.get());
+      throw new ConfigException(name + " must be " + expected + ", got " + value.get());
     }
 
     boolean bool(String name, boolean fallback) {
