@@ -8,6 +8,7 @@ import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import thebacknd.Failure;
 
 /**
@@ -86,9 +87,9 @@ public final class AwsErrors {
     return what + " failed: " + oneLine(e.getMessage()) + ".";
   }
 
-  /** Whether EC2 refused for lack of capacity ({@link #CAPACITY_ERRORS}). */
+  /** Whether EC2 refused for lack of capacity ({@link #CAPACITY_ERRORS}); other services' codes never count. */
   public static boolean isCapacityShortage(Throwable e) {
-    return e instanceof SdkException sdk && errorCode(sdk).filter(CAPACITY_ERRORS::contains).isPresent();
+    return e instanceof Ec2Exception ec2 && errorCode(ec2).filter(CAPACITY_ERRORS::contains).isPresent();
   }
 
   /** AWS's error code ({@code InsufficientInstanceCapacity}, {@code NoSuchKey}…), when it sent one. */
