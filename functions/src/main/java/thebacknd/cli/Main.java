@@ -28,6 +28,7 @@ import thebacknd.config.ConfigException;
       DestroyCommand.class,
       DestroyAllCommand.class,
       DestroyOldCommand.class,
+      ExtendCommand.class,
       ServeCommand.class,
       LogsCommand.class,
       ConsoleCommand.class,

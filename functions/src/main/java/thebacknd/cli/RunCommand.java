@@ -64,8 +64,15 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--binary", description = "Treat PATH as a program even if it is a whole store path.")
   boolean binary;
 
-  @Option(names = "--type", paramLabel = "TYPE", description = "Instance type (must be allowed by the service).")
-  String instanceType;
+  @Option(
+      names = "--type",
+      paramLabel = "TYPE[,TYPE…]",
+      split = ",",
+      description = "Instance type, or up to 5 in order of preference: the next is tried when EC2 has no capacity for one (each must be allowed by the service).")
+  List<String> instanceTypes = new ArrayList<>();
+
+  @Option(names = "--spot", description = "Spot capacity first (about a third of the price; AWS may reclaim it); on demand when there is none, unless the service says otherwise.")
+  boolean spot;
 
   @Option(names = "--ttl", paramLabel = "MINUTES", description = "Lifetime in minutes before the VM destroys itself.")
   Integer ttlMinutes;
@@ -103,14 +110,19 @@ final class RunCommand implements Callable<Integer> {
       }
       body.put("args", args);
     }
-    if (program && waitForPhase) {
-      return runProgram(body);
+    if (instanceTypes.size() == 1) {
+      body.put("instance_type", instanceTypes.get(0));
+    } else if (!instanceTypes.isEmpty()) {
+      body.put("instance_types", instanceTypes);
     }
-    if (instanceType != null) {
-      body.put("instance_type", instanceType);
+    if (spot) {
+      body.put("spot", true);
     }
     if (ttlMinutes != null) {
       body.put("ttl_minutes", ttlMinutes);
+    }
+    if (program && waitForPhase) {
+      return runProgram(body);
     }
     ApiClient client = api.client(main.env());
     ApiResponse created = client.call(Endpoint.CREATE, body);
@@ -247,7 +259,9 @@ final class RunCommand implements Callable<Integer> {
           out.println(Render.text(lastSeen, "name") + ": finished (the program exited and the VM destroyed itself)");
           out.flush();
         }
-        finish(out, lastSeen, programDone ? null : "the VM is gone (last phase: " + Objects.requireNonNullElse(lastPhase, "none") + ")");
+        finish(out, lastSeen, programDone ? null : "interrupted".equals(lastPhase)
+            ? "the VM is gone: AWS reclaimed its spot capacity (" + Render.text(lastSeen, "phase_detail") + ")"
+            : "the VM is gone (last phase: " + Objects.requireNonNullElse(lastPhase, "none") + ")");
         return programDone ? Main.OK : Main.FAILED;
       }
       lastSeen = vm.get();
@@ -267,6 +281,17 @@ final class RunCommand implements Callable<Integer> {
       if ("failed".equals(phase)) {
         finish(out, lastSeen, "the VM failed: " + Render.text(vm.get(), "phase_detail"));
         showLogTail(client, vmId, Render.text(vm.get(), "name"));
+        return Main.FAILED;
+      }
+      if ("interrupted".equals(phase)) {
+        finish(out, lastSeen, "the VM will not get there: AWS is reclaiming its spot capacity (" + Render.text(vm.get(), "phase_detail")
+            + "); run it again, or without --spot");
+        return Main.FAILED;
+      }
+      if ("unresponsive".equals(phase)) {
+        String name = Render.text(vm.get(), "name");
+        finish(out, lastSeen, "the VM never reported past booting within THEBACKND_BOOT_TIMEOUT_MINUTES (unresponsive); destroy-old"
+            + " will terminate it; its serial console may tell why: thebacknd console " + name);
         return Main.FAILED;
       }
       Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());

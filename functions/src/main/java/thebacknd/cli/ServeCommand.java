@@ -27,7 +27,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     App app = App.fromEnvironment(main.env());
     app.requireReadyFor(Endpoint.CREATE);
-    LocalServer server = new LocalServer(app.api(), bind, port);
+    LocalServer server = new LocalServer(app.api(), bind, port, App.localUser(main.env()));
     server.start();
     // Serves until the process is stopped (Ctrl-C, SIGTERM); the hook is the one place it closes.
     CountDownLatch stopped = new CountDownLatch(1);
