@@ -1,12 +1,14 @@
 package thebacknd.aws;
 
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import thebacknd.Failure;
 
 /**
@@ -14,10 +16,23 @@ import thebacknd.Failure;
  * are spent: throttling ({@code RequestLimitExceeded}, {@code SlowDown}, {@code ThrottlingException}
  * …) is a 503 {@code aws_throttled}, a 5xx a 503 {@code aws_unavailable}, a call that ran out of
  * time a 503 {@code aws_timeout} (all three: try again shortly); any other refusal a 502
- * {@code aws_error}; a network failure a 502 {@code aws_unreachable}. Each message names the
- * service, the operation and AWS's error code, in one line whatever the SDK put in its own.
+ * {@code aws_error}; a network failure a 502 {@code aws_unreachable}. EC2's refusals for lack of
+ * capacity are a 503 {@code insufficient_capacity}: the request launched nothing, and another
+ * instance type or market may have room (DESIGN §9). Each message names the service, the
+ * operation and AWS's error code, in one line whatever the SDK put in its own.
  */
 public final class AwsErrors {
+
+  /** The code of a refusal for lack of capacity ({@link #CAPACITY_ERRORS}). */
+  public static final String INSUFFICIENT_CAPACITY = "insufficient_capacity";
+
+  /**
+   * EC2's answers to a RunInstances that found no room for that instance type on that market
+   * (DESIGN §9). {@code InsufficientInstanceCapacity} comes with HTTP 500, so the SDK would retry
+   * it like any 5xx; {@link Retries} does not: the next type is a better bet than the same one.
+   */
+  public static final Set<String> CAPACITY_ERRORS =
+      Set.of("InsufficientInstanceCapacity", "InsufficientCapacity", "SpotMaxPriceTooLow", "MaxSpotInstanceCountExceeded", "Unsupported");
 
   private AwsErrors() {}
 
@@ -32,6 +47,9 @@ public final class AwsErrors {
 
   /** {@code what} is the call, e.g. "EC2 RunInstances"; the answer says what AWS said of it. */
   public static Failure failure(String what, SdkException e) {
+    if (isCapacityShortage(e)) {
+      return new Failure(Failure.Kind.UNAVAILABLE, INSUFFICIENT_CAPACITY, describe(what, e));
+    }
     if (e instanceof AwsServiceException service && service.isThrottlingException()) {
       return new Failure(Failure.Kind.UNAVAILABLE, "aws_throttled", retryLater(what, e));
     }
@@ -67,6 +85,11 @@ public final class AwsErrors {
       return what + " could not be reached: " + oneLine(e.getMessage()) + ".";
     }
     return what + " failed: " + oneLine(e.getMessage()) + ".";
+  }
+
+  /** Whether EC2 refused for lack of capacity ({@link #CAPACITY_ERRORS}); other services' codes never count. */
+  public static boolean isCapacityShortage(Throwable e) {
+    return e instanceof Ec2Exception ec2 && errorCode(ec2).filter(CAPACITY_ERRORS::contains).isPresent();
   }
 
   /** AWS's error code ({@code InsufficientInstanceCapacity}, {@code NoSuchKey}…), when it sent one. */

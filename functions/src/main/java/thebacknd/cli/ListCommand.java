@@ -1,11 +1,17 @@
 package thebacknd.cli;
 
 import java.time.Instant;
+import java.util.Map;
+import thebacknd.cli.Spec.Option;
 import thebacknd.edge.Endpoint;
 
 final class ListCommand implements Command {
 
-  static final Spec SPEC = Spec.of("list", "List live VMs, ordered by name.").options(ApiOptions.OPTIONS);
+  static final Spec SPEC = Spec.of("list", "List live VMs, ordered by name.")
+      .description("List live VMs, ordered by name. OWNER is who created each: an IAM user or role "
+          + "(without its arn:aws:iam::ACCOUNT: prefix), or the local user of serve and --local.")
+      .options(Option.flag("--mine", "Only the VMs you created (GET /list?owner=me: the API knows who you are)."))
+      .options(ApiOptions.OPTIONS);
 
   @Override
   public Spec spec() {
@@ -15,7 +21,8 @@ final class ListCommand implements Command {
   @Override
   public int run(Invocation in) {
     ApiOptions api = ApiOptions.of(in);
-    Reply reply = api.client(in.env()).call(Endpoint.LIST, null);
+    ApiClient client = api.client(in.env());
+    Reply reply = in.flag("--mine") ? client.get(Endpoint.LIST, Map.of("owner", "me")) : client.call(Endpoint.LIST, null);
     return Answer.print(in, api, reply, (out, body) -> Render.table(out, body.path("vms"), Instant.now()));
   }
 }

@@ -6,26 +6,28 @@ import thebacknd.edge.ApiResponse;
 import thebacknd.edge.App;
 import thebacknd.edge.Endpoint;
 
-/** --local: the domain code in this process, with the caller's own AWS credentials. */
+/** --local: the domain code in this process, with the caller's own AWS credentials, as the local user. */
 final class LocalApiClient implements ApiClient {
 
   private final App app;
+  private final String user;
 
-  LocalApiClient(App app) {
+  LocalApiClient(App app, String user) {
     this.app = app;
+    this.user = user;
   }
 
   @Override
   public Reply call(Endpoint endpoint, Object body) {
     // A missing setting is the caller's configuration error (exit 2), not a failed call.
     app.requireReadyFor(endpoint);
-    return reply(app.api().handle(endpoint, body == null ? null : JsonValue.write(body)));
+    return reply(app.api().handle(ApiRequest.to(endpoint, body == null ? null : JsonValue.write(body)).from(user)));
   }
 
   @Override
   public Reply get(Endpoint endpoint, Map<String, String> query) {
     app.requireReadyFor(endpoint);
-    return reply(app.api().handle(new ApiRequest(endpoint.method, endpoint.path, query, null)));
+    return reply(app.api().handle(new ApiRequest(endpoint.method, endpoint.path, query, null).from(user)));
   }
 
   private static Reply reply(ApiResponse response) {

@@ -36,6 +36,7 @@ public final class Main {
       new DestroyCommand(),
       new DestroyAllCommand(),
       new DestroyOldCommand(),
+      new ExtendCommand(),
       new LogsCommand(),
       new ConsoleCommand(),
       new SshCommand(),

@@ -52,6 +52,7 @@ final class ProgramWait {
     Instant outputEnded = null;
     Instant reportedFinished = null;
     String lastPhase = null;
+    String lastDetail = null;
     boolean seen = false;
     boolean started = false;
     int unseenRounds = 0;
@@ -66,14 +67,21 @@ final class ProgramWait {
           continue;
         }
         if (vm.isEmpty() && (seen || unseenRounds++ >= NOT_YET_LISTED_ROUNDS)) {
-          return gone(logs, name, lastPhase);
+          return gone(logs, name, lastPhase, lastDetail);
         }
         if (vm.isPresent()) {
           seen = true;
           String phase = vm.get().path("phase").asText(null);
           if (phase != null && !phase.equals(lastPhase)) {
             lastPhase = phase;
-            phaseLine(name, phase, vm.get().path("phase_detail").asText(null));
+            lastDetail = vm.get().path("phase_detail").asText(null);
+            phaseLine(name, phase, lastDetail);
+          }
+          if ("unresponsive".equals(phase)) {
+            err.println("thebacknd: " + name + " never reported past booting within THEBACKND_BOOT_TIMEOUT_MINUTES; destroy-old will"
+                + " terminate it; its serial console may tell why: thebacknd console " + name);
+            err.flush();
+            return NOT_FINISHED;
           }
           started |= "running".equals(phase) || "finished".equals(phase);
           if ("failed".equals(phase)) {
@@ -113,8 +121,12 @@ final class ProgramWait {
     return NOT_FINISHED;
   }
 
-  /** The VM is gone: a program that finished destroyed it; anything else ended it first. */
-  private int gone(LogReader logs, String name, String lastPhase) {
+  /**
+   * The VM is gone: a program that finished destroyed it; anything else ended it first. A spot VM
+   * whose interruption notice came (phase {@code interrupted}) may still finish in the two minutes
+   * AWS gives it; gone without an exit code, AWS took it back.
+   */
+  private int gone(LogReader logs, String name, String lastPhase, String lastDetail) {
     try {
       logs.read(this::print, page -> {});
     } catch (CliException nothingKept) {
@@ -123,7 +135,12 @@ final class ProgramWait {
     if (logs.exitCode() != null) {
       return finished(name, lastPhase, logs.exitCode());
     }
-    err.println("thebacknd: " + name + " is gone before its program finished (last phase: " + (lastPhase == null ? "none" : lastPhase) + ")");
+    if ("interrupted".equals(lastPhase)) {
+      err.println("thebacknd: " + name + " is gone before its program finished: AWS reclaimed its spot capacity ("
+          + (lastDetail == null ? "spot interruption" : lastDetail) + "); run it again, or without --spot");
+    } else {
+      err.println("thebacknd: " + name + " is gone before its program finished (last phase: " + (lastPhase == null ? "none" : lastPhase) + ")");
+    }
     err.flush();
     return NOT_FINISHED;
   }

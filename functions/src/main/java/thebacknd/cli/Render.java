@@ -10,7 +10,7 @@ import java.util.List;
 /** Human output: a table of VMs and one-line summaries. {@code --json} bypasses all of this. */
 final class Render {
 
-  private static final String[] HEADER = {"NAME", "STATE", "PHASE", "EXIT", "TYPE", "EXPIRES", "PUBLIC IP", "RUNS"};
+  private static final String[] HEADER = {"NAME", "STATE", "PHASE", "EXIT", "TYPE", "EXPIRES", "OWNER", "PUBLIC IP", "RUNS"};
 
   private Render() {}
 
@@ -28,8 +28,10 @@ final class Render {
             text(vm, "state"),
             text(vm, "phase"),
             text(vm, "exit_code"),
-            text(vm, "instance_type"),
-            expiry(vm, now),
+            text(vm, "instance_type") + ("spot".equals(vm.path("lifecycle").asText()) ? " (spot)" : ""),
+            // Why destroy-old will take it: "expired", or "unresponsive" (its agent never reported).
+            vm.hasNonNull("destroy_reason") ? vm.path("destroy_reason").asText() : expiry(vm, now),
+            owner(vm),
             vm.path("public_ips").get(0).asText("-"),
             runs(vm)
           });
@@ -56,6 +58,16 @@ final class Render {
   /** "thebacknd-3 (i-0abc…, running, expires in 59m)" */
   static String summary(JsonValue vm, Instant now) {
     return text(vm, "name") + " (" + text(vm, "instance_id") + ", " + text(vm, "state") + ", " + expiry(vm, now) + ")";
+  }
+
+  /**
+   * Who created it, short: an IAM ARN without its {@code arn:aws:iam::ACCOUNT:} prefix
+   * ({@code user/alice}, {@code assumed-role/Admin/alice}); a local user name as it is.
+   */
+  static String owner(JsonValue vm) {
+    String owner = text(vm, "owner");
+    String[] arn = owner.split(":", 6);
+    return owner.startsWith("arn:") && arn.length == 6 ? arn[5] : owner;
   }
 
   static String runs(JsonValue vm) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,10 @@ final class RunCommand implements Command {
       .options(
           Option.value("-A, --attr", "ATTR", "Build this attribute of FILE (default ./default.nix) first."),
           Option.flag("--binary", "Treat PATH as a program even if it is a whole store path."),
-          Option.value("--type", "TYPE", "Instance type (must be allowed by the service)."),
+          Option.value("--type", "TYPE[,TYPE…]", "Instance type, or up to 5 in order of preference: the next is tried "
+              + "when EC2 has no capacity for one (each must be allowed by the service)."),
+          Option.flag("--spot", "Spot capacity first (about a third of the price; AWS may reclaim it); on demand "
+              + "when there is none, unless the service says otherwise."),
           Option.value("--ttl", "MINUTES", "Lifetime in minutes before the VM destroys itself."),
           Option.flag("--wait", "Show the VM's phases until it is running (or failed); for a program, its output and exit code."),
           Option.value("--wait-timeout", "MINUTES", "Give up waiting after this long (default: 15)."),
@@ -66,7 +70,8 @@ final class RunCommand implements Command {
     private final ApiOptions api;
     private final String attr;
     private final boolean binary;
-    private final String instanceType;
+    private final List<String> instanceTypes;
+    private final boolean spot;
     private final Integer ttlMinutes;
     private final boolean waitForPhase;
     private final int waitTimeoutMinutes;
@@ -81,7 +86,8 @@ final class RunCommand implements Command {
       this.api = ApiOptions.of(in);
       this.attr = in.value("--attr");
       this.binary = in.flag("--binary");
-      this.instanceType = in.value("--type");
+      this.instanceTypes = instanceTypes(in.value("--type"));
+      this.spot = in.flag("--spot");
       this.ttlMinutes = in.intValue("--ttl");
       this.waitForPhase = in.flag("--wait");
       this.waitTimeoutMinutes = in.intValue("--wait-timeout", 15);
@@ -105,14 +111,19 @@ final class RunCommand implements Command {
         }
         body.put("args", args);
       }
-      if (program && waitForPhase) {
-        return runProgram(body);
+      if (instanceTypes.size() == 1) {
+        body.put("instance_type", instanceTypes.get(0));
+      } else if (!instanceTypes.isEmpty()) {
+        body.put("instance_types", instanceTypes);
       }
-      if (instanceType != null) {
-        body.put("instance_type", instanceType);
+      if (spot) {
+        body.put("spot", true);
       }
       if (ttlMinutes != null) {
         body.put("ttl_minutes", ttlMinutes);
+      }
+      if (program && waitForPhase) {
+        return runProgram(body);
       }
       ApiClient client = api.client(in.env());
       Reply created = client.call(Endpoint.CREATE, body);
@@ -129,6 +140,26 @@ final class RunCommand implements Command {
         out.flush();
       }
       return waitForPhase(client, vm.path("vm_id").asText());
+    }
+
+    /** {@code --type a,b,c}: the types in order of preference (none when not given). */
+    private List<String> instanceTypes(String option) {
+      List<String> types = new ArrayList<>();
+      if (option == null) {
+        return types;
+      }
+      int start = 0;
+      while (start <= option.length()) {
+        int comma = option.indexOf(',', start);
+        int end = comma < 0 ? option.length() : comma;
+        String type = option.substring(start, end).trim();
+        if (type.isEmpty()) {
+          throw in.usage("Invalid value for option '--type': '" + option + "' has an empty instance type");
+        }
+        types.add(type);
+        start = end + 1;
+      }
+      return types;
     }
 
     /**
@@ -246,7 +277,9 @@ final class RunCommand implements Command {
             out.println(Render.text(lastSeen, "name") + ": finished (the program exited and the VM destroyed itself)");
             out.flush();
           }
-          finish(out, lastSeen, programDone ? null : "the VM is gone (last phase: " + Objects.requireNonNullElse(lastPhase, "none") + ")");
+          finish(out, lastSeen, programDone ? null : "interrupted".equals(lastPhase)
+              ? "the VM is gone: AWS reclaimed its spot capacity (" + Render.text(lastSeen, "phase_detail") + ")"
+              : "the VM is gone (last phase: " + Objects.requireNonNullElse(lastPhase, "none") + ")");
           return programDone ? Main.OK : Main.FAILED;
         }
         lastSeen = vm.get();
@@ -266,6 +299,17 @@ final class RunCommand implements Command {
         if ("failed".equals(phase)) {
           finish(out, lastSeen, "the VM failed: " + Render.text(vm.get(), "phase_detail"));
           showLogTail(client, vmId, Render.text(vm.get(), "name"));
+          return Main.FAILED;
+        }
+        if ("interrupted".equals(phase)) {
+          finish(out, lastSeen, "the VM will not get there: AWS is reclaiming its spot capacity (" + Render.text(vm.get(), "phase_detail")
+              + "); run it again, or without --spot");
+          return Main.FAILED;
+        }
+        if ("unresponsive".equals(phase)) {
+          String name = Render.text(vm.get(), "name");
+          finish(out, lastSeen, "the VM never reported past booting within THEBACKND_BOOT_TIMEOUT_MINUTES (unresponsive); destroy-old"
+              + " will terminate it; its serial console may tell why: thebacknd console " + name);
           return Main.FAILED;
         }
         Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());

@@ -24,7 +24,7 @@ final class ServeCommand implements Command {
     String bind = in.value("--bind") != null ? in.value("--bind") : "127.0.0.1";
     App app = App.fromEnvironment(in.env());
     app.requireReadyFor(Endpoint.CREATE);
-    LocalServer server = new LocalServer(app.api(), bind, port);
+    LocalServer server = new LocalServer(app.api(), bind, port, App.localUser(in.env()));
     server.start();
     // Serves until the process is stopped (Ctrl-C, SIGTERM); the hook is the one place it closes.
     CountDownLatch stopped = new CountDownLatch(1);

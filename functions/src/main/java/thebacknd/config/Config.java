@@ -44,7 +44,9 @@ public record Config(
     boolean verifyCache,
     Optional<String> leasesTable,
     Optional<OutputLocation> outputBucket,
-    int maxOutputKib) {
+    int maxOutputKib,
+    Duration bootTimeout,
+    SpotFallback spotFallback) {
 
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
   /** A DynamoDB table name, or a table ARN. */
@@ -101,7 +103,15 @@ public record Config(
         e.bool("THEBACKND_VERIFY_CACHE", true),
         e.optional("THEBACKND_LEASES_TABLE").map(Config::tableName),
         e.optional("THEBACKND_OUTPUT_BUCKET").map(b -> outputBucket("THEBACKND_OUTPUT_BUCKET", b)),
-        e.positiveInt("THEBACKND_MAX_OUTPUT_KIB", 10240));
+        e.positiveInt("THEBACKND_MAX_OUTPUT_KIB", 10240),
+        // 0 is allowed: a VM that has not reported is unresponsive at once (tests, impatient setups).
+        Duration.ofMinutes(e.nonNegativeInt("THEBACKND_BOOT_TIMEOUT_MINUTES", 15)),
+        spotFallback(e.optional("THEBACKND_SPOT_FALLBACK").orElse(SpotFallback.ON_DEMAND.wire())));
+  }
+
+  private static SpotFallback spotFallback(String value) {
+    return SpotFallback.parse(value)
+        .orElseThrow(() -> new ConfigException("THEBACKND_SPOT_FALLBACK must be on-demand or none, got " + value));
   }
 
   private static OutputLocation outputBucket(String variable, String value) {
@@ -207,19 +217,27 @@ public record Config(
     }
 
     int positiveInt(String name, int fallback) {
+      return intAtLeast(name, fallback, 1, "a positive integer");
+    }
+
+    int nonNegativeInt(String name, int fallback) {
+      return intAtLeast(name, fallback, 0, "a whole number of minutes (0 or more)");
+    }
+
+    private int intAtLeast(String name, int fallback, int least, String expected) {
       Optional<String> value = optional(name);
       if (value.isEmpty()) {
         return fallback;
       }
       try {
         int parsed = Integer.parseInt(value.get());
-        if (parsed > 0) {
+        if (parsed >= least) {
           return parsed;
         }
       } catch (NumberFormatException ignored) {
         // fall through to the one-line error below
       }
-      throw new ConfigException(name + " must be a positive integer, got " + value.get());
+      throw new ConfigException(name + " must be " + expected + ", got " + value.get());
     }
 
     boolean bool(String name, boolean fallback) {

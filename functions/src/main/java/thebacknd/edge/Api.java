@@ -1,5 +1,6 @@
 package thebacknd.edge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ public final class Api {
         throw new Failure(
             Failure.Kind.TOO_LARGE, "body_too_large", "The body is larger than " + limit + " bytes.");
       }
-      return route(endpoint, body == null || body.isBlank() ? "{}" : body, request.query());
+      return route(endpoint, body == null || body.isBlank() ? "{}" : body, request.query(), request.caller());
     } catch (Failure failure) {
       return ApiResponse.error(failure);
     } catch (ConfigException misconfigured) {
@@ -86,10 +87,11 @@ public final class Api {
     }
   }
 
-  private ApiResponse route(Endpoint endpoint, String body, Map<String, String> query) {
+  private ApiResponse route(Endpoint endpoint, String body, Map<String, String> query, Optional<String> caller) {
     return switch (endpoint) {
-      case CREATE -> create(body);
-      case LIST -> ApiResponse.ok(200, Map.of("vms", vms.list()));
+      case CREATE -> create(body, caller);
+      case LIST -> list(query, body, caller);
+      case EXTEND -> extend(body);
       case DESTROY -> destroy(body);
       case DESTROY_ALL -> ApiResponse.ok(200, vms.destroyAll(dryRun(body)));
       case DESTROY_OLD -> ApiResponse.ok(200, vms.destroyOld(dryRun(body)));
@@ -101,8 +103,9 @@ public final class Api {
     };
   }
 
-  private ApiResponse create(String body) {
-    Fields f = Fields.of(Json.parse(body), Set.of("nix_toplevel", "nix_binary", "args", "instance_type", "ttl_minutes"));
+  private ApiResponse create(String body, Optional<String> caller) {
+    Fields f = Fields.of(
+        Json.parse(body), Set.of("nix_toplevel", "nix_binary", "args", "instance_type", "instance_types", "spot", "ttl_minutes"));
     Optional<StorePath> toplevel = f.optionalString("nix_toplevel").map(p -> storePath("nix_toplevel", p));
     Optional<BinaryPath> binary = f.optionalString("nix_binary").map(Api::binaryPath);
     Optional<List<String>> args = f.optionalStrings("args");
@@ -116,8 +119,53 @@ public final class Api {
         toplevel.<Workload>map(Workload.Toplevel::new)
             .or(() -> binary.map(b -> new Workload.Program(b, args.orElse(List.of()))))
             .orElse(new Workload.BaseImage());
-    CreateRequest request = new CreateRequest(workload, f.optionalString("instance_type"), f.optionalInt("ttl_minutes"));
+    Optional<String> instanceType = f.optionalString("instance_type");
+    Optional<List<String>> instanceTypes = f.optionalStrings("instance_types");
+    if (instanceType.isPresent() && instanceTypes.isPresent()) {
+      throw Failure.badRequest("both_instance_type_fields", "Give instance_type or instance_types, not both.");
+    }
+    if (instanceTypes.isPresent() && instanceTypes.get().isEmpty()) {
+      throw Failure.badRequest("no_instance_types", "instance_types lists at least one type (or leave it out for the default).");
+    }
+    CreateRequest request =
+        new CreateRequest(
+            workload,
+            instanceTypes.or(() -> instanceType.map(List::of)).orElse(List.of()),
+            f.optionalBoolean("spot", false),
+            f.optionalInt("ttl_minutes"),
+            caller);
     return ApiResponse.ok(201, Map.of("vm", vms.create(request)));
+  }
+
+  /**
+   * {@code GET /list}, or {@code ?owner=me} for the caller's own VMs. A direct invocation has no
+   * query: its payload's {@code owner} counts instead, and anything else in it is ignored.
+   */
+  private ApiResponse list(Map<String, String> query, String body, Optional<String> caller) {
+    String owner = query.isEmpty() ? ownerInPayload(body) : query.get("owner");
+    if (owner == null) {
+      return ApiResponse.ok(200, Map.of("vms", vms.list()));
+    }
+    if (!owner.equals("me")) {
+      throw Failure.badRequest("invalid_owner", "owner takes one value, me (the caller's own VMs).");
+    }
+    String me = caller.orElseThrow(() -> Failure.badRequest(
+        "caller_unknown", "owner=me needs to know the caller: call GET /list through the API (IAM auth), thebacknd serve or --local."));
+    return ApiResponse.ok(200, Map.of("vms", vms.listOwnedBy(me)));
+  }
+
+  private static String ownerInPayload(String body) {
+    try {
+      JsonNode owner = Json.parse(body).path("owner");
+      return owner.isTextual() ? owner.asText() : null;
+    } catch (Failure notJson) {
+      return null;
+    }
+  }
+
+  private ApiResponse extend(String body) {
+    Fields f = Fields.of(Json.parse(body), Set.of("name", "ttl_minutes"));
+    return ApiResponse.ok(200, Map.of("vm", vms.extend(f.requiredString("name"), f.requiredInt("ttl_minutes"))));
   }
 
   private ApiResponse destroy(String body) {

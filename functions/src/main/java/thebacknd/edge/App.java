@@ -48,7 +48,7 @@ public final class App {
           String table = config.requireLeasesTable();
           return new Leases(aws.dynamoDb(), table);
         });
-    Fleet fleet = new Fleet(aws.ec2(), config.defaultTtl());
+    Fleet fleet = new Fleet(aws.ec2(), config.defaultTtl(), config.bootTimeout());
     KillCodes killCodes = new KillCodes(Secrets.from(config, aws));
     VmService vms =
         new VmService(config, launchSettings, fleet, leases, killCodes, closureCheck, Clock.systemUTC());
@@ -74,6 +74,15 @@ public final class App {
 
   public Api api() {
     return api;
+  }
+
+  /**
+   * Who {@code thebacknd serve} and {@code --local} act for, the {@code owner} of what they create:
+   * the local user name ({@code $USER}, else the JVM's {@code user.name}).
+   */
+  public static String localUser(Map<String, String> env) {
+    String user = env.get("USER");
+    return user == null || user.isBlank() ? System.getProperty("user.name", "unknown") : user;
   }
 
   /** Fails now, not at the first request, when the endpoint lacks settings it needs. */

@@ -3,7 +3,7 @@ package thebacknd.edge;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The routes of DESIGN §4 (plus {@code /destroy}, one VM by name, and {@code /console}), each with its one method. */
+/** The routes of DESIGN §4 (plus {@code /console}, see README "Decisions"), each with its one method. */
 public enum Endpoint {
   CREATE("POST", "/create"),
   LIST("GET", "/list"),
@@ -11,6 +11,8 @@ public enum Endpoint {
   DESTROY_ALL("POST", "/destroy-all"),
   DESTROY_OLD("POST", "/destroy-old"),
   DESTROY_SELF("POST", "/destroy-self"),
+  /** A live VM's new deadline (DESIGN §9 "Lifetime"). */
+  EXTEND("POST", "/extend"),
   REPORT("POST", "/report"),
   /** A VM sends its output (DESIGN §9), with its kill code. */
   OUTPUT("POST", "/output"),

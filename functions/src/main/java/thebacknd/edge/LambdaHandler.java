@@ -88,7 +88,16 @@ public abstract class LambdaHandler implements RequestStreamHandler {
     }
     Map<String, String> query = new LinkedHashMap<>();
     event.path("queryStringParameters").fields().forEachRemaining(q -> query.put(q.getKey(), q.getValue().asText()));
-    return api.handle(new ApiRequest(method, endpoint.path, query, text));
+    return api.handle(new ApiRequest(method, endpoint.path, query, text).from(callerOf(event)));
+  }
+
+  /**
+   * Who API Gateway authenticated: the caller's IAM ARN on the IAM-authorized routes
+   * ({@code requestContext.authorizer.iam.userArn}); null on the routes VMs call without it.
+   */
+  static String callerOf(JsonNode event) {
+    JsonNode arn = event.path("requestContext").path("authorizer").path("iam").path("userArn");
+    return arn.isTextual() ? arn.asText() : null;
   }
 
   private static ObjectNode httpResponse(ApiResponse response) {

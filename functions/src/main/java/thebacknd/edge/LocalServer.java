@@ -16,7 +16,8 @@ import java.util.concurrent.Executors;
 
 /**
  * {@code thebacknd serve}: the same routes through the same {@link Api}, on the JDK's HTTP server.
- * Binds to loopback unless told otherwise; there is no authentication here.
+ * Binds to loopback unless told otherwise; there is no authentication here, so every request
+ * comes from the user who runs the server (the {@code owner} of what it creates).
  */
 public final class LocalServer implements AutoCloseable {
 
@@ -25,9 +26,17 @@ public final class LocalServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService workers;
   private final Api api;
+  private final String user;
 
+  /** Requests from an unknown caller: they create VMs without an owner. */
   public LocalServer(Api api, String bindAddress, int port) throws IOException {
+    this(api, bindAddress, port, null);
+  }
+
+  /** @param user who every request comes from ({@link App#localUser}) */
+  public LocalServer(Api api, String bindAddress, int port, String user) throws IOException {
     this.api = api;
+    this.user = user;
     this.server = HttpServer.create(new InetSocketAddress(bindAddress, port), 64);
     this.workers = Executors.newFixedThreadPool(WORKERS);
     server.setExecutor(workers);
@@ -50,7 +59,7 @@ public final class LocalServer implements AutoCloseable {
 
   private void serve(HttpExchange exchange) throws IOException {
     try (exchange) {
-      ApiResponse response = api.handle(request(exchange));
+      ApiResponse response = api.handle(request(exchange).from(user));
       byte[] body = response.bodyText().getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));

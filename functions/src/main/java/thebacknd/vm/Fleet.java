@@ -21,12 +21,18 @@ import software.amazon.awssdk.services.ec2.model.GetConsoleOutputResponse;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.IamInstanceProfileSpecification;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
+import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
+import software.amazon.awssdk.services.ec2.model.InstanceMarketOptionsRequest;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataOptionsRequest;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataTagsState;
+import software.amazon.awssdk.services.ec2.model.MarketType;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
+import software.amazon.awssdk.services.ec2.model.SpotInstanceType;
+import software.amazon.awssdk.services.ec2.model.SpotMarketOptions;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 import software.amazon.awssdk.services.ec2.model.TerminateInstancesRequest;
@@ -49,10 +55,16 @@ public final class Fleet {
 
   private final Ec2Client ec2;
   private final Duration defaultTtl;
+  private final Duration bootTimeout;
 
-  public Fleet(Ec2Client ec2, Duration defaultTtl) {
+  /**
+   * @param defaultTtl how long an instance missing its {@code thebacknd:expires-at} tag lives
+   * @param bootTimeout {@code THEBACKND_BOOT_TIMEOUT_MINUTES}: when a silent VM is unresponsive
+   */
+  public Fleet(Ec2Client ec2, Duration defaultTtl, Duration bootTimeout) {
     this.ec2 = ec2;
     this.defaultTtl = defaultTtl;
+    this.bootTimeout = bootTimeout;
   }
 
   /** Every live VM of ours, all pages read, ordered by name number. */
@@ -86,9 +98,15 @@ public final class Fleet {
         .orElseThrow(() -> new IllegalStateException("EC2 launched " + instance.instanceId() + " without our tag"));
   }
 
-  /** The RunInstances call for one launch: locked down (DESIGN §5) and tagged in the call itself. */
+  /**
+   * The RunInstances call for one launch: locked down (DESIGN §5) and tagged in the call itself;
+   * on spot, a one-time request that terminates the instance when AWS interrupts it, tagged too.
+   */
   static RunInstancesRequest runInstances(LaunchSettings settings, Launch launch) {
     List<Tag> tags = launch.tags().entrySet().stream().map(e -> tag(e.getKey(), e.getValue())).toList();
+    List<TagSpecification> tagged = new ArrayList<>(List.of(
+        TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build(),
+        TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tags).build()));
     String userData = launch.userData(settings).toJson();
     RunInstancesRequest.Builder request =
         RunInstancesRequest.builder()
@@ -106,10 +124,21 @@ public final class Fleet {
                     .httpPutResponseHopLimit(1)
                     .instanceMetadataTags(InstanceMetadataTagsState.ENABLED)
                     .build())
-            .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
-            .tagSpecifications(
-                TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build(),
-                TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tags).build());
+            .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE);
+    if (launch.spot()) {
+      request.instanceMarketOptions(
+          InstanceMarketOptionsRequest.builder()
+              .marketType(MarketType.SPOT)
+              .spotOptions(
+                  SpotMarketOptions.builder()
+                      .spotInstanceType(SpotInstanceType.ONE_TIME)
+                      .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE)
+                      .build())
+              .build());
+      // The create role may request spot only with our tag on the request (template.yaml).
+      tagged.add(TagSpecification.builder().resourceType(ResourceType.SPOT_INSTANCES_REQUEST).tags(tags).build());
+    }
+    request.tagSpecifications(tagged);
     settings.instanceProfile().ifPresent(p -> request.iamInstanceProfile(profile(p)));
     settings.subnetId().ifPresent(request::subnetId);
     if (!settings.securityGroupIds().isEmpty()) {
@@ -134,6 +163,14 @@ public final class Fleet {
     TerminateInstancesRequest request =
         TerminateInstancesRequest.builder().instanceIds(vm.instanceId()).overrideConfiguration(Retries.EC2_QUICK).build();
     AwsErrors.call("EC2", "TerminateInstances", () -> ec2.terminateInstances(request));
+  }
+
+  /** The VM after its deadline moved to {@code expiresAt} (extend), judged again at {@code now}. */
+  Vm withDeadline(Vm vm, Instant expiresAt, Instant now) {
+    Optional<DestroyReason> reason = DestroyReason.of(vm.launchedAt(), expiresAt, vm.phase(), now, bootTimeout);
+    return new Vm(vm.name(), vm.vmId(), vm.instanceId(), vm.state(), vm.instanceType(), vm.nixToplevel(), vm.nixBinary(),
+        vm.launchedAt(), expiresAt, reason.isPresent(), reason.map(DestroyReason::wire).orElse(null), vm.publicIps(),
+        vm.phase(), vm.phaseDetail(), vm.exitCode(), vm.lifecycle(), vm.args(), vm.owner());
   }
 
   /** Sets tags on one VM's instance (not on its volumes: the phase is about the machine). */
@@ -187,6 +224,9 @@ public final class Fleet {
     }
     Instant launchedAt = instance.launchTime();
     Instant expiresAt = expiry(tags.get(VmTags.EXPIRES_AT)).orElse(launchedAt.plus(defaultTtl));
+    String reported = tags.get(VmTags.PHASE);
+    Optional<DestroyReason> reason = DestroyReason.of(launchedAt, expiresAt, reported, now, bootTimeout);
+    String phase = DestroyReason.shownPhase(launchedAt, reported, now, bootTimeout);
     List<String> ips =
         Stream.concat(
                 Stream.ofNullable(instance.publicIpAddress()),
@@ -206,12 +246,15 @@ public final class Fleet {
             tags.get(VmTags.BINARY),
             launchedAt,
             expiresAt,
-            !now.isBefore(expiresAt),
+            reason.isPresent(),
+            reason.map(DestroyReason::wire).orElse(null),
             ips,
-            tags.get(VmTags.PHASE),
+            phase,
             blankToNull(tags.get(VmTags.PHASE_DETAIL)),
             exitCode(tags.get(VmTags.EXIT_CODE)),
-            ProgramArgs.fromTag(tags.get(VmTags.ARGS))));
+            instance.instanceLifecycle() == InstanceLifecycleType.SPOT ? "spot" : "on-demand",
+            ProgramArgs.fromTag(tags.get(VmTags.ARGS)),
+            blankToNull(tags.get(VmTags.OWNER))));
   }
 
   private static Integer exitCode(String tag) {

@@ -3,25 +3,36 @@ package thebacknd.vm;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One VM to launch: who it is, what it runs and on what. Its tags and its user-data are both
  * derived from this one value, so they cannot disagree.
  *
- * @param attempt counts launches of the same vm_id (a relaunch under another name is a new
- *     attempt), so each RunInstances has its own idempotency token
+ * @param spot on spot capacity (a one-time request, terminated on interruption), else on demand
+ * @param owner who asked for it ({@link VmTags#OWNER}), as the request's transport knows the caller
+ * @param attempt counts the RunInstances tries for this vm_id (another instance type or market is
+ *     another try), so each has its own idempotency token
  */
 public record Launch(
-    String name, String vmId, String killCode, Instant expiresAt, Workload workload, String instanceType, int attempt) {
+    String name,
+    String vmId,
+    String killCode,
+    Instant expiresAt,
+    Workload workload,
+    String instanceType,
+    boolean spot,
+    Optional<String> owner,
+    int attempt) {
 
   /** EC2's idempotency token: an SDK retry of the same attempt never launches twice. */
   public String clientToken() {
     return vmId + "-" + attempt;
   }
 
-  /** The same VM under another name, as a new attempt. */
-  public Launch renamed(String newName) {
-    return new Launch(newName, vmId, killCode, expiresAt, workload, instanceType, attempt + 1);
+  /** The same VM on another type or market, as the next try. */
+  public Launch on(Capacity.Option option) {
+    return new Launch(name, vmId, killCode, expiresAt, workload, option.instanceType(), option.spot(), owner, attempt + 1);
   }
 
   /** The tags set at launch on the instance and its volumes (DESIGN §5). */
@@ -34,6 +45,7 @@ public record Launch(
     workload.nixToplevel().ifPresent(p -> tags.put(VmTags.TOPLEVEL, p));
     workload.nixBinary().ifPresent(p -> tags.put(VmTags.BINARY, p));
     workload.nixArgs().flatMap(ProgramArgs::tagValue).ifPresent(a -> tags.put(VmTags.ARGS, a));
+    owner.ifPresent(o -> tags.put(VmTags.OWNER, VmTags.fitted(o)));
     return tags;
   }
 

@@ -10,9 +10,15 @@ import java.util.regex.Pattern;
  * One of our VMs as the API shows it (DESIGN §4). Built only by {@link Fleet} from instances that
  * carry {@code thebacknd=true}; absent values are {@code null} so they render as JSON nulls.
  *
+ * @param shouldBeDestroyed whether {@code destroy-old} terminates it: {@code destroyReason} is set
+ * @param destroyReason {@code "expired"} or {@code "unresponsive"} ({@link DestroyReason}); null otherwise
+ * @param phase what its agent reported last, or {@code "unresponsive"} ({@link DestroyReason#UNRESPONSIVE_PHASE})
  * @param exitCode the program's, once it finished (its {@code thebacknd:exit-code} tag)
+ * @param lifecycle {@code "spot"} or {@code "on-demand"}, as EC2 says (its {@code InstanceLifecycle})
  * @param args a program's arguments, from its {@code thebacknd:args} tag; null when they did not
  *     fit a tag (the user-data holds them all) or the VM runs no program
+ * @param owner who created it ({@code thebacknd:owner}: the caller's IAM ARN, or the local user);
+ *     null when unknown (a direct Lambda invocation, a VM from before owners were recorded)
  */
 public record Vm(
     String name,
@@ -25,11 +31,14 @@ public record Vm(
     Instant launchedAt,
     Instant expiresAt,
     boolean shouldBeDestroyed,
+    String destroyReason,
     List<String> publicIps,
     String phase,
     String phaseDetail,
     Integer exitCode,
-    List<String> args) {
+    String lifecycle,
+    List<String> args,
+    String owner) {
 
   public static final String NAME_PREFIX = "thebacknd-";
   private static final Pattern NAME = Pattern.compile(NAME_PREFIX + "([1-9][0-9]{0,8})");

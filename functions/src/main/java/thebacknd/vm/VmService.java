@@ -4,17 +4,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import thebacknd.Failure;
 import thebacknd.Log;
+import thebacknd.aws.AwsErrors;
 import thebacknd.cache.ClosureCheck;
 import thebacknd.cache.ClosureReport;
 import thebacknd.cache.StorePath;
@@ -72,13 +71,8 @@ public final class VmService {
     Instant started = clock.instant();
     LaunchSettings settings = launchSettings.get();
     Leases leases = this.leases.get();
-    String instanceType = request.instanceType().orElse(config.defaultInstanceType());
-    if (!config.allowedInstanceTypes().contains(instanceType)) {
-      throw Failure.badRequest(
-          "instance_type_not_allowed",
-          "Instance type " + Failure.excerpt(instanceType, 60) + " is not allowed; choose one of "
-              + String.join(", ", config.allowedInstanceTypes().stream().sorted().toList()) + ".");
-    }
+    List<String> instanceTypes =
+        Capacity.instanceTypes(request.instanceTypes(), config.defaultInstanceType(), config.allowedInstanceTypes());
     long maxTtl = config.maxTtl().toMinutes();
     int ttl = request.ttlMinutes().orElse((int) config.defaultTtl().toMinutes());
     if (ttl < 1 || ttl > maxTtl) {
@@ -95,9 +89,11 @@ public final class VmService {
     String killCode = killCodes.codeFor(vmId);
     // Whole seconds: the deadline is read by people and by the agent's `date`, not by machines alone.
     Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);
+    List<Capacity.Option> plan = Capacity.plan(instanceTypes, request.spot(), config.spotFallback());
     Lease lease = claim(leases, claimable, vmId);
-    Launch launch = new Launch(lease.name(), vmId, killCode, expiresAt, request.workload(), instanceType, 1);
-    return launchUnder(leases, lease, settings, launch, started);
+    Capacity.Option first = plan.get(0);
+    Launch launch = new Launch(lease.name(), vmId, killCode, expiresAt, request.workload(), first.instanceType(), first.spot(), request.owner(), 0);
+    return launchUnder(leases, lease, settings, launch, plan, started);
   }
 
   /** The slots a create may claim now, smallest first (one read of the table, one of EC2). */
@@ -129,30 +125,45 @@ public final class VmService {
   }
 
   /**
-   * Launches under a claimed lease and records the instance on it. Whatever fails leaves either
-   * no instance and a released lease, or an instance that its lease (or, past the grace, its own
-   * vm_id tag) still accounts for: never a VM the cap does not count.
+   * Launches under a claimed lease, trying the plan's options in turn while EC2 has no capacity
+   * (DESIGN §9), and records the instance on the lease. Whatever fails leaves either no instance
+   * and a released lease, or an instance that its lease (or, past the grace, its own vm_id tag)
+   * still accounts for: never a VM the cap does not count. The name is claimed once for every try.
    */
-  private Vm launchUnder(Leases leases, Lease lease, LaunchSettings settings, Launch launch, Instant started) {
-    if (Duration.between(started, clock.instant()).compareTo(LAUNCH_BY) > 0) {
-      releaseQuietly(leases, lease.name(), lease.vmId());
-      throw new Failure(
-          Failure.Kind.UNAVAILABLE,
-          "aws_slow",
-          "AWS answered too slowly for a launch to finish within the create's time; nothing was launched; try again.");
-    }
-    Vm vm;
-    try {
-      vm = fleet.launch(settings, launch, clock.instant());
-    } catch (Failure refused) {
-      if (surelyNotLaunched(refused)) {
+  private Vm launchUnder(
+      Leases leases, Lease lease, LaunchSettings settings, Launch base, List<Capacity.Option> plan, Instant started) {
+    List<Capacity.Option> tried = new ArrayList<>();
+    Optional<Failure> lastFailure = Optional.empty();
+    Launch launch = base;
+    Vm vm = null;
+    while (vm == null) {
+      boolean mayLaunch = Duration.between(started, clock.instant()).compareTo(LAUNCH_BY) <= 0;
+      Capacity.Next next = Capacity.next(plan, tried, lastFailure, mayLaunch);
+      if (next instanceof Capacity.NoneLaunched none) {
         releaseQuietly(leases, lease.name(), lease.vmId());
-      } else {
-        // It may have launched after all: the lease keeps its slot until the instance is seen
-        // gone, or for the grace if it never shows up (Slots).
-        Log.warn("RunInstances for vm_id " + lease.vmId() + " ended uncertain; keeping the lease of " + lease.name());
+        throw none.failure();
       }
-      throw refused;
+      if (next instanceof Capacity.Failed failed) {
+        if (surelyNotLaunched(failed.failure())) {
+          releaseQuietly(leases, lease.name(), lease.vmId());
+        } else {
+          // It may have launched after all: the lease keeps its slot until the instance is seen
+          // gone, or for the grace if it never shows up (Slots).
+          Log.warn("RunInstances for vm_id " + lease.vmId() + " ended uncertain; keeping the lease of " + lease.name());
+        }
+        throw failed.failure();
+      }
+      Capacity.Option option = ((Capacity.Try) next).option();
+      try {
+        launch = launch.on(option);
+        vm = fleet.launch(settings, launch, clock.instant());
+      } catch (Failure refused) {
+        if (AwsErrors.INSUFFICIENT_CAPACITY.equals(refused.code())) {
+          Log.info("no capacity for " + option + " (vm_id " + lease.vmId() + "): " + refused.getMessage());
+        }
+        tried.add(option);
+        lastFailure = Optional.of(refused);
+      }
     }
     boolean stillOurs;
     try {
@@ -169,7 +180,7 @@ public final class VmService {
           "lease_lost",
           "The name " + lease.name() + " was reclaimed while launching; the launch was withdrawn; try again.");
     }
-    Log.info("created " + vm.name() + " (" + vm.instanceId() + ", vm_id " + vm.vmId() + ")");
+    Log.info("created " + vm.name() + " (" + vm.instanceId() + ", " + vm.instanceType() + ", " + vm.lifecycle() + ", vm_id " + vm.vmId() + ")");
     return vm;
   }
 
@@ -228,6 +239,40 @@ public final class VmService {
 
   public List<Vm> list() {
     return fleet.live(clock.instant());
+  }
+
+  /** The live VMs {@code owner} created ({@code thebacknd:owner}, compared as the tag holds it). */
+  public List<Vm> listOwnedBy(String owner) {
+    String tagged = VmTags.fitted(owner);
+    return list().stream().filter(vm -> tagged.equals(vm.owner())).toList();
+  }
+
+  /**
+   * Moves a live VM's deadline to now + {@code ttlMinutes} (DESIGN §9 "Lifetime"), at most its
+   * launch + {@code THEBACKND_MAX_TTL_MINUTES}. Only its {@code thebacknd:expires-at} tag changes;
+   * its agent reads it from the instance metadata when its timer fires.
+   */
+  public Vm extend(String name, int ttlMinutes) {
+    if (ttlMinutes < 1) {
+      throw Failure.badRequest("ttl_out_of_range", "ttl_minutes must be at least 1, got " + ttlMinutes + ".");
+    }
+    Instant now = clock.instant();
+    Vm vm = fleet.live(now).stream()
+        .filter(v -> name.equals(v.name()))
+        .findFirst()
+        .orElseThrow(() -> new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM is named " + Failure.excerpt(name, 60) + "."));
+    Instant deadline = now.plus(Duration.ofMinutes(ttlMinutes)).truncatedTo(ChronoUnit.SECONDS);
+    Instant latest = vm.launchedAt().plus(config.maxTtl());
+    if (deadline.isAfter(latest)) {
+      long left = Math.max(0, Duration.between(now, latest).toMinutes());
+      throw Failure.badRequest(
+          "ttl_out_of_range",
+          name + " may live until " + latest.truncatedTo(ChronoUnit.SECONDS) + " (its launch + " + config.maxTtl().toMinutes()
+              + " minutes): ttl_minutes is at most " + left + " now, got " + ttlMinutes + ".");
+    }
+    fleet.tag(vm, Map.of(VmTags.EXPIRES_AT, deadline.toString()));
+    Log.info("extended " + name + " (" + vm.instanceId() + ") until " + deadline);
+    return fleet.withDeadline(vm, deadline, now);
   }
 
   /** The outcome of destroy-all, destroy-old and destroy: what was (or would be) terminated. */

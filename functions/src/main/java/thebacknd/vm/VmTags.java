@@ -18,10 +18,29 @@ public final class VmTags {
   public static final String EXIT_CODE = "thebacknd:exit-code";
   /** A program's arguments as a JSON array, set at launch when they fit a tag value (256 characters). */
   public static final String ARGS = "thebacknd:args";
+  /** Who created the VM (DESIGN §4 {@code owner}): the caller's IAM ARN, or the local user; set at launch. */
+  public static final String OWNER = "thebacknd:owner";
   public static final int MAX_TAG_VALUE = 256;
 
   /** States in which a VM still exists; shutting-down and terminated ones are gone. */
   public static final List<String> LIVE_STATES = List.of("pending", "running", "stopping", "stopped");
 
   private VmTags() {}
+
+  /**
+   * {@code text} as a tag value can hold it: control characters dropped, at most {@link
+   * #MAX_TAG_VALUE} characters (never cut inside a surrogate pair). The same text always fits the
+   * same way, so a value can be compared with one read back.
+   */
+  public static String fitted(String text) {
+    String clean = text.codePoints()
+        .filter(c -> !Character.isISOControl(c))
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString();
+    if (clean.length() <= MAX_TAG_VALUE) {
+      return clean;
+    }
+    int end = Character.isHighSurrogate(clean.charAt(MAX_TAG_VALUE - 1)) ? MAX_TAG_VALUE - 1 : MAX_TAG_VALUE;
+    return clean.substring(0, end);
+  }
 }

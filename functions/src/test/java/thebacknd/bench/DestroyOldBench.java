@@ -47,7 +47,7 @@ public final class DestroyOldBench {
     CallCounter ours = new CallCounter();
     try (Ec2Client ec2 = counted(ours)) {
       Leases leases = new Leases(Moto.clients().dynamoDb(), config.requireLeasesTable());
-      VmService service = new VmService(config, () -> null, new Fleet(ec2, config.defaultTtl()), () -> leases, new KillCodes(() -> List.of(TestEnv.SECRET)), () -> null, Clock.systemUTC());
+      VmService service = new VmService(config, () -> null, new Fleet(ec2, config.defaultTtl(), config.bootTimeout()), () -> leases, new KillCodes(() -> List.of(TestEnv.SECRET)), () -> null, Clock.systemUTC());
       long start = System.nanoTime();
       int destroyed = service.destroyOld(false).destroyed().size();
       report("ours: batched destroy-old", destroyed, start, ours);
@@ -57,7 +57,7 @@ public final class DestroyOldBench {
     seed(fixture, count);
     CallCounter baseline = new CallCounter();
     try (Ec2Client ec2 = counted(baseline)) {
-      Fleet fleet = new Fleet(ec2, config.defaultTtl());
+      Fleet fleet = new Fleet(ec2, config.defaultTtl(), config.bootTimeout());
       long start = System.nanoTime();
       List<Vm> expired = fleet.live(Instant.now()).stream().filter(Vm::shouldBeDestroyed).toList();
       for (Vm vm : expired) {

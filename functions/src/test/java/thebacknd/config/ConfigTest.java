@@ -30,6 +30,18 @@ class ConfigTest {
     assertEquals(Duration.ofMinutes(720), config.maxTtl());
     assertEquals(10, config.maxVms());
     assertEquals(true, config.verifyCache());
+    assertEquals(Duration.ofMinutes(15), config.bootTimeout());
+    assertEquals(SpotFallback.ON_DEMAND, config.spotFallback());
+  }
+
+  @Test
+  void theBootTimeoutMayBeZeroAndTheSpotFallbackNone() {
+    Map<String, String> env = minimal();
+    env.put("THEBACKND_BOOT_TIMEOUT_MINUTES", "0");
+    env.put("THEBACKND_SPOT_FALLBACK", "none");
+    Config config = Config.fromEnvironment(env);
+    assertEquals(Duration.ZERO, config.bootTimeout());
+    assertEquals(SpotFallback.NONE, config.spotFallback());
   }
 
   @Test
@@ -52,6 +64,9 @@ class ConfigTest {
         "THEBACKND_TTL_MINUTES|abc|THEBACKND_TTL_MINUTES must be a positive integer",
         "THEBACKND_TTL_MINUTES|900|THEBACKND_TTL_MINUTES (900) exceeds THEBACKND_MAX_TTL_MINUTES (720)",
         "THEBACKND_MAX_VMS|0|THEBACKND_MAX_VMS must be a positive integer",
+        "THEBACKND_BOOT_TIMEOUT_MINUTES|-1|THEBACKND_BOOT_TIMEOUT_MINUTES must be a whole number of minutes (0 or more), got -1",
+        "THEBACKND_BOOT_TIMEOUT_MINUTES|soon|THEBACKND_BOOT_TIMEOUT_MINUTES must be a whole number of minutes",
+        "THEBACKND_SPOT_FALLBACK|spot|THEBACKND_SPOT_FALLBACK must be on-demand or none, got spot",
         "THEBACKND_INSTANCE_TYPE|t3 micro|THEBACKND_INSTANCE_TYPE has an invalid instance type",
         "THEBACKND_VERIFY_CACHE|maybe|THEBACKND_VERIFY_CACHE must be true or false",
         "THEBACKND_API_URL|not a url|THEBACKND_API_URL must be an http(s) URL",

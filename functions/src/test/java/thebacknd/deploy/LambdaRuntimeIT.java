@@ -69,6 +69,7 @@ import thebacknd.vm.KillCodes;
 class LambdaRuntimeIT {
 
   private static final String OUTPUT_BUCKET = "thebacknd-output";
+  private static final String CALLER = "arn:aws:iam::123456789012:user/developer";
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final Pattern INIT_REPORT = Pattern.compile("INIT REPORT\\(durationMs: ([0-9.]+)\\)");
 
@@ -119,6 +120,7 @@ class LambdaRuntimeIT {
       assertEquals(201, http.path("statusCode").asInt(), http.toString());
       JsonNode vm = Json.parse(http.path("body").asText()).path("vm");
       assertEquals("thebacknd-1", vm.path("name").asText());
+      assertEquals(CALLER, vm.path("owner").asText(), "the caller API Gateway authenticated owns it");
       firstVmId = vm.path("vm_id").asText();
       firstInstanceId = vm.path("instance_id").asText();
 
@@ -204,6 +206,19 @@ class LambdaRuntimeIT {
       JsonNode http = f.invokeHttp("GET", "/console", Map.of("name", "thebacknd-1"), null);
       assertEquals(200, http.path("statusCode").asInt(), http.toString());
       assertEquals(firstInstanceId, Json.parse(http.path("body").asText()).path("instance_id").asText());
+    }
+  }
+
+  @Test
+  @Order(6)
+  void extend() throws Exception {
+    try (Function f = start("ExtendHandler")) {
+      JsonNode http = f.invokeHttp("POST", "/extend", "{\"name\": \"thebacknd-1\", \"ttl_minutes\": 120}");
+      assertEquals(200, http.path("statusCode").asInt(), http.toString());
+      String deadline = Json.parse(http.path("body").asText()).path("vm").path("expires_at").asText();
+      assertEquals(deadline, Ec2Fixture.tags(ec2.all().get(firstInstanceId)).get("thebacknd:expires-at"));
+      JsonNode refused = Json.parse(f.invoke("{\"name\": \"thebacknd-1\", \"ttl_minutes\": 100000}"));
+      assertEquals("ttl_out_of_range", refused.path("error").path("code").asText(), refused.toString());
     }
   }
 
@@ -376,6 +391,10 @@ class LambdaRuntimeIT {
           .put("accountId", "123456789012").put("apiId", "abc123").put("stage", "$default")
           .put("requestId", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef").put("routeKey", method + " " + path);
       context.putObject("http").put("method", method).put("path", path).put("protocol", "HTTP/1.1").put("sourceIp", "192.0.2.1");
+      if (!List.of("/report", "/destroy-self", "/output").contains(path)) {
+        // What API Gateway's IAM authorizer adds on the routes that require it.
+        context.putObject("authorizer").putObject("iam").put("accountId", "123456789012").put("userArn", CALLER);
+      }
       if (body != null) {
         event.put("body", body);
       }

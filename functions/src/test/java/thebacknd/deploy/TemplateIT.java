@@ -71,6 +71,8 @@ class TemplateIT {
           Map.entry(Endpoint.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
           Map.entry(Endpoint.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
           Map.entry(Endpoint.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE)),
+          // Moves the deadline tag; no kill code, no lease, no termination.
+          Map.entry(Endpoint.EXTEND, Set.of(EC2_DESCRIBE, "ec2:CreateTags")),
           Map.entry(Endpoint.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue", "s3:PutObject")),
           // No EC2 call at all: the kill code is the whole proof, the bucket the whole effect.
           Map.entry(Endpoint.OUTPUT, Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket")),
@@ -89,7 +91,7 @@ class TemplateIT {
           "THEBACKND_MAX_VMS", "THEBACKND_INSTANCE_PROFILE", "THEBACKND_SUBNET_ID",
           "THEBACKND_SECURITY_GROUP_IDS", "THEBACKND_KEY_NAME", "THEBACKND_API_URL", "NIX_CACHE",
           "NIX_TRUSTED_KEY", "THEBACKND_VERIFY_CACHE", "THEBACKND_LEASES_TABLE", "THEBACKND_OUTPUT_BUCKET",
-          "THEBACKND_MAX_OUTPUT_KIB");
+          "THEBACKND_MAX_OUTPUT_KIB", "THEBACKND_BOOT_TIMEOUT_MINUTES", "THEBACKND_SPOT_FALLBACK");
 
   private static JsonNode source;
   private static JsonNode deployed;
@@ -349,8 +351,11 @@ class TemplateIT {
         byResource.computeIfAbsent(resourceType(r), k -> new ArrayList<>()).add(s);
       }
     }
-    assertEquals(Set.of("instance", "volume", "image", "subnet", "security-group", "network-interface", "key-pair"), byResource.keySet());
-    for (String created : List.of("instance", "volume")) {
+    assertEquals(Set.of("instance", "volume", "spot-instances-request", "image", "subnet", "security-group", "network-interface", "key-pair"),
+        byResource.keySet());
+    // What RunInstances creates carries our tag from the start: a spot launch's request too, so
+    // spot is requested only for our tagged launches (vm/Fleet.java tags it in the same call).
+    for (String created : List.of("instance", "volume", "spot-instances-request")) {
       for (JsonNode s : byResource.get(created)) {
         assertEquals("true", s.path("Condition").path("StringEquals").path("aws:RequestTag/" + VmTags.OURS).asText(), created + ": " + s);
       }
@@ -369,13 +374,40 @@ class TemplateIT {
 
   @Test
   void createTagsOnlyAsPartOfRunInstances() {
+    Set<String> tagged = new TreeSet<>();
     for (JsonNode s : statementsWith(resource(deployed, roleOf(Endpoint.CREATE)), "ec2:CreateTags")) {
+      resources(s).forEach(r -> tagged.add(resourceType(r)));
       assertEquals(List.of("ec2:CreateTags"), actions(s));
       assertEquals("RunInstances", s.path("Condition").path("StringEquals").path("ec2:CreateAction").asText(), s.toString());
       Set<String> keys = new TreeSet<>();
       s.path("Condition").path("ForAllValues:StringLike").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
       assertEquals(Set.of("thebacknd", "thebacknd:*", "Name"), keys, s.toString());
     }
+    assertEquals(Set.of("instance", "volume", "spot-instances-request"), tagged);
+  }
+
+  @Test
+  void extendTagsOnlyOurInstancesAndOnlyTheirDeadline() {
+    List<JsonNode> createTags = statementsWith(resource(deployed, roleOf(Endpoint.EXTEND)), "ec2:CreateTags");
+    assertEquals(1, createTags.size());
+    JsonNode s = createTags.get(0);
+    assertEquals(List.of("ec2:CreateTags"), actions(s));
+    assertEquals("true", s.path("Condition").path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText());
+    assertEquals("[\"" + VmTags.EXPIRES_AT + "\"]", s.path("Condition").path("ForAllValues:StringEquals").path("aws:TagKeys").toString());
+    for (JsonNode r : resources(s)) {
+      assertEquals("instance", resourceType(r));
+    }
+    String callApi = resource(deployed, "CallerPolicy").path("Properties").path("PolicyDocument").toString();
+    assertTrue(callApi.contains("/*/POST/extend"), "callers may extend: " + callApi);
+  }
+
+  @Test
+  void theBootTimeoutAndTheSpotFallbackAreParametersWithTheDesignsDefaults() {
+    JsonNode parameters = source.path("Parameters");
+    assertEquals(15, parameters.path("BootTimeoutMinutes").path("Default").asInt());
+    assertEquals(0, parameters.path("BootTimeoutMinutes").path("MinValue").asInt());
+    assertEquals("on-demand", parameters.path("SpotFallback").path("Default").asText());
+    assertEquals("[\"on-demand\",\"none\"]", parameters.path("SpotFallback").path("AllowedValues").toString());
   }
 
   @Test

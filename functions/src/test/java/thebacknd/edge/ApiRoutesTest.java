@@ -35,7 +35,8 @@ class ApiRoutesTest extends MotoTest {
     vm.fieldNames().forEachRemaining(fields::add);
     assertEquals(
         new TreeSet<>(List.of("name", "vm_id", "instance_id", "state", "instance_type", "nix_toplevel", "nix_binary",
-            "launched_at", "expires_at", "should_be_destroyed", "public_ips", "phase", "phase_detail", "exit_code", "args")),
+            "launched_at", "expires_at", "should_be_destroyed", "destroy_reason", "public_ips", "phase", "phase_detail",
+            "exit_code", "lifecycle", "args", "owner")),
         fields);
     assertEquals("thebacknd-1", vm.path("name").asText());
     assertTrue(vm.path("vm_id").asText().matches("[0-9a-f-]{36}"));
@@ -46,6 +47,9 @@ class ApiRoutesTest extends MotoTest {
     assertTrue(vm.path("args").isNull(), "a toplevel takes no arguments");
     assertEquals("t3.micro", vm.path("instance_type").asText());
     assertFalse(vm.path("should_be_destroyed").asBoolean());
+    assertTrue(vm.path("destroy_reason").isNull());
+    assertEquals("on-demand", vm.path("lifecycle").asText());
+    assertTrue(vm.path("owner").isNull(), "a request whose caller is unknown");
     Instant expires = Instant.parse(vm.path("expires_at").asText());
     assertTrue(!expires.isBefore(before.truncatedTo(ChronoUnit.SECONDS).plus(Duration.ofMinutes(60))) && expires.isBefore(Instant.now().plus(Duration.ofMinutes(61))), expires.toString());
     assertTrue(vm.path("expires_at").asText().endsWith("Z"), "timestamps are UTC");

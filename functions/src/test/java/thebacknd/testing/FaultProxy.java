@@ -77,6 +77,8 @@ public final class FaultProxy implements AutoCloseable {
   public static final AwsError REQUEST_LIMIT_EXCEEDED = new AwsError("RequestLimitExceeded", 503, "Request limit exceeded.");
   public static final AwsError EC2_INTERNAL_ERROR = new AwsError("InternalError", 500, "An internal error has occurred.");
   public static final AwsError EC2_UNAVAILABLE = new AwsError("Unavailable", 503, "The server is overloaded and can't handle the request.");
+  /** The most common launch failure at scale; EC2 sends it with HTTP 500 (its server errors' table). */
+  public static final String INSUFFICIENT_INSTANCE_CAPACITY = "InsufficientInstanceCapacity";
   // S3 (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
   public static final AwsError SLOW_DOWN = new AwsError("SlowDown", 503, "Please reduce your request rate.");
   public static final AwsError S3_INTERNAL_ERROR = new AwsError("InternalError", 500, "We encountered an internal error. Please try again.");
@@ -144,6 +146,40 @@ public final class FaultProxy implements AutoCloseable {
         request.service() == service && random.nextDouble() < share
             ? Optional.of(new Fault(errors.get(random.nextInt(errors.size())), delivery))
             : Optional.empty();
+  }
+
+  /**
+   * EC2 has no capacity for {@code instanceType} on that market: a RunInstances asking for it
+   * (its {@code InstanceType}, and {@code InstanceMarketOptions.MarketType=spot} or not) is
+   * refused with {@code code} (e.g. {@link #INSUFFICIENT_INSTANCE_CAPACITY}, 500;
+   * {@code SpotMaxPriceTooLow}, 400) and AWS's wording, instead of happening.
+   */
+  public static Rule noCapacity(String instanceType, boolean spot, String code, int status) {
+    String market = spot ? "Spot" : "On-Demand";
+    AwsError error = new AwsError(code, status, "We currently do not have sufficient " + instanceType + " capacity ("
+        + market + ") in the Availability Zone you requested (us-east-1a). Our system will be working on provisioning additional capacity.");
+    return (request, random) ->
+        request.service() == Service.EC2
+            && "RunInstances".equals(request.operation())
+            && request.param("InstanceType").filter(instanceType::equals).isPresent()
+            && request.param("InstanceMarketOptions.MarketType").filter("spot"::equals).isPresent() == spot
+            ? Optional.of(new Fault(error, Delivery.INSTEAD))
+            : Optional.empty();
+  }
+
+  /** {@code InsufficientInstanceCapacity} (HTTP 500) for that type on that market. */
+  public static Rule noCapacity(String instanceType, boolean spot) {
+    return noCapacity(instanceType, spot, INSUFFICIENT_INSTANCE_CAPACITY, 500);
+  }
+
+  /** Every request seen whose operation is {@code operation} (EC2's parameters included), in order; changes nothing. */
+  public static Rule record(String operation, List<Request> into) {
+    return (request, random) -> {
+      if (operation.equals(request.operation())) {
+        into.add(request);
+      }
+      return Optional.empty();
+    };
   }
 
   /** {@code share} of every EC2, S3 and DynamoDB request fails with that service's typical errors, instead of happening. */

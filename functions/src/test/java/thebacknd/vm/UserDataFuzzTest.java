@@ -50,7 +50,7 @@ class UserDataFuzzTest {
     String vmId = UUID.nameUUIDFromBytes(input).toString();
     Instant expiresAt = Instant.ofEpochSecond(1_700_000_000L + Arrays.hashCode(input));
     Launch launch = new Launch("thebacknd-" + (1 + input.length), vmId, new KillCodes(() -> List.of(SECRET)).codeFor(vmId),
-        expiresAt, workload(lines[0]), "t3.micro", 1);
+        expiresAt, workload(lines[0]), "t3.micro", false, java.util.Optional.empty(), 1);
     UserData userData = launch.userData(settings);
     String json;
     try {
