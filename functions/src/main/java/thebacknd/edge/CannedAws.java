@@ -4,6 +4,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.http.ExecutableHttpRequest;
@@ -28,12 +30,18 @@ final class CannedAws implements SdkHttpClient {
   /** The kill-code key Secrets Manager "holds" here; it only ever signs priming's own requests. */
   static final String KEY = "thebacknd-snapstart-priming-only-key";
 
+  /**
+   * When the canned VM was launched: when priming runs, so that {@code /extend} (bounded by the
+   * launch + THEBACKND_MAX_TTL_MINUTES) succeeds and {@code /list} shows a VM within its lifetime.
+   */
+  private static final String LAUNCHED_AT = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+
   private static final String EC2 = "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"";
 
   private static String instance(String name, String vmId) {
     return "<item><instanceId>i-0000000000000cafe</instanceId><imageId>ami-00000000</imageId>"
         + "<instanceState><code>16</code><name>running</name></instanceState>"
-        + "<instanceType>t3.micro</instanceType><launchTime>2026-01-01T00:00:00.000Z</launchTime>"
+        + "<instanceType>t3.micro</instanceType><launchTime>" + LAUNCHED_AT + "</launchTime>"
         + "<ipAddress>192.0.2.10</ipAddress><tagSet>"
         + tag("thebacknd", "true") + tag("Name", name) + tag("thebacknd:vm-id", vmId)
         + tag("thebacknd:expires-at", "2099-01-01T00:00:00Z") + tag("thebacknd:phase", "running")

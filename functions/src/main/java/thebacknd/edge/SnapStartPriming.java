@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
@@ -37,6 +38,9 @@ final class SnapStartPriming implements Resource {
 
   /** Lambda holds resources weakly: the registered ones are kept here. */
   private static final List<SnapStartPriming> REGISTERED = new ArrayList<>();
+
+  /** The routes VMs call, with their kill code and no IAM caller. */
+  private static final Set<Endpoint> VM_ROUTES = Set.of(Endpoint.DESTROY_SELF, Endpoint.REPORT, Endpoint.OUTPUT);
 
   private final Endpoint endpoint;
   private final Map<String, String> env;
@@ -113,7 +117,12 @@ final class SnapStartPriming implements Resource {
     event.put("routeKey", endpoint.method + " " + endpoint.path);
     event.put("rawPath", endpoint.path);
     event.put("headers", Map.of("content-type", "application/json"));
-    event.put("requestContext", Map.of("accountId", "000000000000", "apiId", "priming", "stage", "$default", "http", http));
+    Map<String, Object> context = new HashMap<>(Map.of("accountId", "000000000000", "apiId", "priming", "stage", "$default", "http", http));
+    if (!VM_ROUTES.contains(endpoint)) {
+      // The IAM-authorized routes know their caller (the owner of what they create, list --mine).
+      context.put("authorizer", Map.of("iam", Map.of("userArn", "arn:aws:iam::000000000000:user/priming")));
+    }
+    event.put("requestContext", context);
     if (endpoint.method.equals("GET")) {
       event.put("queryStringParameters", query());
     } else {
@@ -136,6 +145,7 @@ final class SnapStartPriming implements Resource {
     String code = new KillCodes(() -> List.of(CannedAws.KEY)).codeFor(CannedAws.VM_ID);
     Map<String, Object> body = switch (endpoint) {
       case DESTROY -> Map.of("name", "thebacknd-1");
+      case EXTEND -> Map.of("name", "thebacknd-1", "ttl_minutes", 30);
       case DESTROY_SELF -> Map.of("vm_id", CannedAws.VM_ID, "vm_killcode", code);
       case REPORT -> Map.of("vm_id", CannedAws.VM_ID, "vm_killcode", code, "phase", "finished", "exit_code", 0);
       case OUTPUT -> Map.of("vm_id", CannedAws.VM_ID, "vm_killcode", code, "seq", 0, "text", "priming\n", "final", true);
