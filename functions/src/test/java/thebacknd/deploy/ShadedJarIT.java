@@ -3,6 +3,7 @@ package thebacknd.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import thebacknd.testing.Ec2Fixture;
 import thebacknd.testing.Moto;
 import thebacknd.testing.Repo;
 import thebacknd.testing.TestEnv;
+import thebacknd.vm.VmTags;
 
 /**
  * The jar as built: shaded, then trimmed (functions/src/build/TrimJar.java). What the trimming
@@ -83,10 +85,19 @@ class ShadedJarIT {
     Map<String, String> env = TestEnv.base();
     env.remove("THEBACKND_API_URL");
     env.put("THEBACKND_API_URL", "http://127.0.0.1:9");
-    Command.Result run = Command.run(List.of(java(), "-jar", JAR.toString(), "run", "--local", "--json"), env, Repo.root(), Duration.ofMinutes(2));
+    // --spot: RunInstances with its market options (their model classes are kept by the trimming).
+    Command.Result run = Command.run(List.of(java(), "-jar", JAR.toString(), "run", "--local", "--spot", "--json"), env, Repo.root(), Duration.ofMinutes(2));
     assertEquals(0, run.exitCode(), run.stderr());
-    String instance = Json.parse(run.stdout()).path("vm").path("instance_id").asText();
+    JsonNode vm = Json.parse(run.stdout()).path("vm");
+    String instance = vm.path("instance_id").asText();
     assertTrue(new Ec2Fixture().liveIds().contains(instance), "launched in moto: " + instance);
+    assertEquals("spot", vm.path("lifecycle").asText(), run.stdout());
+    // extend: CreateTags of the new deadline.
+    Command.Result extend = Command.run(List.of(java(), "-jar", JAR.toString(), "extend", vm.path("name").asText(), "--ttl", "45", "--local", "--json"),
+        env, Repo.root(), Duration.ofMinutes(2));
+    assertEquals(0, extend.exitCode(), extend.stderr());
+    String expiresAt = Json.parse(extend.stdout()).path("vm").path("expires_at").asText();
+    assertEquals(expiresAt, Ec2Fixture.tags(new Ec2Fixture().all().get(instance)).get(VmTags.EXPIRES_AT));
     Command.Result list = Command.run(List.of(java(), "-jar", JAR.toString(), "list", "--local", "--json"), env, Repo.root(), Duration.ofMinutes(2));
     assertEquals(1, Json.parse(list.stdout()).path("vms").size(), list.stdout() + list.stderr());
     Command.Result destroy = Command.run(List.of(java(), "-jar", JAR.toString(), "destroy-all", "--local"), env, Repo.root(), Duration.ofMinutes(2));
