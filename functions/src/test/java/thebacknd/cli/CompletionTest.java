@@ -40,7 +40,12 @@ class CompletionTest {
         + "complete_line 'thebacknd cache verify --tr'\n"
         + "complete_line 'thebacknd completion '\n"
         + "complete_line 'thebacknd logs --vm-id '\n"
-        + "complete_line 'thebacknd list '\n";
+        + "complete_line 'thebacknd list '\n"
+        + "complete_line 'thebacknd ex'\n"
+        + "complete_line 'thebacknd extend --t'\n"
+        + "complete_line 'thebacknd extend --ttl '\n"
+        + "complete_line 'thebacknd run --sp'\n"
+        + "complete_line 'thebacknd list --mi'\n";
     List<String> lines = shell(List.of("bash", "-c", driver)).lines().toList();
     assertTrue(lines.get(0).contains("-F _thebacknd thebacknd"), lines.get(0));
     assertEquals(List.of(
@@ -52,19 +57,28 @@ class CompletionTest {
         "thebacknd cache verify --tr=>--trusted-key",
         "thebacknd completion =>bash zsh fish",
         "thebacknd logs --vm-id =>",
-        "thebacknd list =>"), lines.subList(1, lines.size()));
+        "thebacknd list =>",
+        "thebacknd ex=>extend",
+        "thebacknd extend --t=>--ttl",
+        "thebacknd extend --ttl =>",
+        "thebacknd run --sp=>--spot",
+        "thebacknd list --mi=>--mine"), lines.subList(1, lines.size()));
   }
 
   @Test
   void fishCompletesWithDescriptions() throws IOException {
     Path script = script("fish");
     String out = shell(List.of("fish", "--no-config", "-c", "source " + script
-        + "; complete -C 'thebacknd li'; complete -C 'thebacknd cache '; complete -C 'thebacknd logs --fo'; complete -C 'thebacknd completion '"));
+        + "; complete -C 'thebacknd li'; complete -C 'thebacknd cache '; complete -C 'thebacknd logs --fo'; complete -C 'thebacknd completion '"
+        + "; complete -C 'thebacknd ex'; complete -C 'thebacknd run --sp'; complete -C 'thebacknd list --mi'"));
     assertEquals(List.of(
         "list\tList live VMs, ordered by name.",
         "verify\tCheck a closure is in the cache, signed by a trusted key.",
         "--follow\tKeep printing what arrives until the output ends or the VM is gone.",
-        "bash", "fish", "zsh"), out.lines().toList());
+        "bash", "fish", "zsh",
+        "extend\tGive a live VM more time (a new deadline).",
+        "--spot\tSpot capacity first (about a third of the price; AWS may reclaim it); on demand when there is none, unless the service says otherwise.",
+        "--mine\tOnly the VMs you created (GET /list?owner=me: the API knows who you are)."), out.lines().toList());
   }
 
   /**
@@ -93,8 +107,12 @@ class CompletionTest {
         "thebacknd run --ty", "thebacknd run --type ",
         "thebacknd cache ", "thebacknd cache verify ",
         "thebacknd completion ", "fish",
-        "thebacknd logs --fo", "--follow"));
-    assertEquals(5, out.lines().filter(l -> l.startsWith("ok: ")).count(), out);
+        "thebacknd logs --fo", "--follow",
+        "thebacknd ex", "thebacknd extend ",
+        "thebacknd extend --t", "--ttl",
+        "thebacknd run --sp", "--spot",
+        "thebacknd list --mi", "--mine"));
+    assertEquals(9, out.lines().filter(l -> l.startsWith("ok: ")).count(), out);
   }
 
   private Path script(String shell) throws IOException {
