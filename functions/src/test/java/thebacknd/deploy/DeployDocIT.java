@@ -19,18 +19,19 @@ import thebacknd.testing.Moto;
 import thebacknd.testing.TestEnv;
 
 /**
- * The curl --aws-sigv4 commands of README.md, taken from the doc as written, run against
- * `thebacknd serve` on loopback (which ignores the signature): the flags parse, the session-token
- * header expands right, and the requests reach /create and /list with the bodies the API expects.
- * Against AWS the same commands are signed for execute-api; that part needs a real account.
+ * The curl --aws-sigv4 commands of docs/deploy.md ("Calling the functions directly"), taken from
+ * the doc as written, run against `thebacknd serve` on loopback (which ignores the signature): the
+ * flags parse, the session-token header expands right, and the requests reach /create and /list
+ * with the bodies the API expects. Against AWS the same commands are signed for execute-api; that
+ * part needs a real account.
  */
 class DeployDocIT {
 
   @Test
   void theDocumentedCurlCommandsCallTheApi() throws Exception {
-    String doc = Files.readString(DeployTools.repo().resolve("README.md"));
+    String doc = Files.readString(DeployTools.repo().resolve("docs/deploy.md"));
     Matcher block = Pattern.compile("```\\n(curl --aws-sigv4.*?)```", Pattern.DOTALL).matcher(doc);
-    assertTrue(block.find(), "README.md has a curl --aws-sigv4 block");
+    assertTrue(block.find(), "docs/deploy.md has a curl --aws-sigv4 block");
     String commands = block.group(1);
 
     Moto.reset();

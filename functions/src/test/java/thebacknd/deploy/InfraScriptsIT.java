@@ -185,7 +185,7 @@ class InfraScriptsIT {
 
   @Test
   void imageImportStackDeploysTheBucketAndTheVmImportRole() {
-    // The command README.md gives, against moto's CloudFormation.
+    // The command docs/deploy.md gives, against moto's CloudFormation.
     DeployTools.Result deploy = DeployTools.runAllowingFailure(aws, DeployTools.venvBin("aws"), "cloudformation", "deploy",
         "--template-file", "infra/image-import.yaml", "--stack-name", "thebacknd-image-import",
         "--capabilities", "CAPABILITY_NAMED_IAM");
@@ -202,7 +202,7 @@ class InfraScriptsIT {
 
   @Test
   void cloudFormationPackageUploadsTheJarAndPointsTheFunctionsAtIt() throws Exception {
-    // The AWS CLI way to deploy template.yaml (README.md): package uploads the jar named by
+    // The AWS CLI way to deploy template.yaml (docs/deploy.md): package uploads the jar named by
     // CodeUri and writes a template pointing at the upload. Deploying that needs a real account
     // (moto runs neither the SAM transform nor Lambda), but the package step runs here.
     createBucket("thebacknd-artifacts-test");
