@@ -1,7 +1,7 @@
 # A web server: nginx serving one page on port 80. nginx is not in the base image; the agent's
 # switch to this toplevel starts it, like any service a toplevel adds (docs/toplevels.md).
 #
-# From the repository root, once the stack is deployed (README "Deploy to an AWS account") with
+# From the repository root, once the stack is deployed (docs/deploy.md) with
 # a security group that lets you reach port 80 (docs/toplevels.md, "Reaching the VM"):
 #
 #   toplevel-scripts/thebacknd run -A webserver examples/webserver.nix --wait

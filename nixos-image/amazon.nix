@@ -2,7 +2,7 @@
 # builder. Build it with
 #   nix build ./nixos-image#amazon-image                          this machine's system
 #   nix build ./nixos-image#packages.aarch64-linux.amazon-image   Graviton (t4g, m7g, …)
-# and import it as an AMI with infra/import-image (README "Deploy").
+# and import it as an AMI with infra/import-image (docs/deploy.md).
 { modulesPath, ... }:
 {
   imports = [

@@ -3,7 +3,7 @@ package thebacknd.edge;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The routes of DESIGN §4 (plus {@code /console}, see README "Decisions"), each with its one method. */
+/** The routes of DESIGN §4 (plus {@code /console}, see docs/decisions.md), each with its one method. */
 public enum Endpoint {
   CREATE("POST", "/create"),
   LIST("GET", "/list"),
@@ -18,7 +18,7 @@ public enum Endpoint {
   OUTPUT("POST", "/output"),
   /** A VM's output, by name or vm_id (DESIGN §9). */
   LOGS("GET", "/logs"),
-  /** A live VM's serial console (EC2 GetConsoleOutput); not in DESIGN §4, see README "Decisions". */
+  /** A live VM's serial console (EC2 GetConsoleOutput); not in DESIGN §4, see docs/decisions.md. */
   CONSOLE("GET", "/console");
 
   public final String method;
