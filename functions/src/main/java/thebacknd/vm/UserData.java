@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import thebacknd.Failure;
 import thebacknd.Json;
 
 /**
@@ -29,10 +30,15 @@ public record UserData(
   public static final int VERSION = 1;
   public static final int MAX_BYTES = 16 * 1024;
 
+  /** The user-data as EC2 gets it; 400 {@code user_data_too_large} past EC2's 16 KiB. */
   public String toJson() {
     String json = Json.write(this);
-    if (json.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
-      throw new IllegalStateException("user-data exceeds " + MAX_BYTES + " bytes");
+    int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > MAX_BYTES) {
+      throw Failure.badRequest(
+          "user_data_too_large",
+          "The VM's user-data would be " + bytes + " bytes, over EC2's " + MAX_BYTES
+              + ": fewer or shorter args (control characters take 6 bytes each once escaped).");
     }
     return json;
   }

@@ -21,10 +21,12 @@ import thebacknd.edge.ApiRequest;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 import thebacknd.testing.Ec2Fixture;
+import thebacknd.testing.LeasesTable;
 import thebacknd.testing.Moto;
 import thebacknd.testing.MotoTest;
 import thebacknd.testing.TestEnv;
 import thebacknd.vm.KillCodes;
+import thebacknd.vm.ProgramArgs;
 
 /**
  * POST /output, GET /logs, report's exit_code and create's args (DESIGN §9) through the Api the
@@ -241,6 +243,19 @@ class OutputRoutesTest extends MotoTest {
     assertRefused("{\"nix_binary\": \"" + PROGRAM + "\", \"args\": [1, 2]}", "wrong_type");
     assertRefused("{\"nix_binary\": \"" + PROGRAM + "\", \"args\": \"a b\"}", "wrong_type");
     assertEquals(201, call(Endpoint.CREATE, json(Map.of("nix_binary", PROGRAM, "args", many.subList(0, 64)))).status());
+  }
+
+  @Test
+  void argsThatWouldPushTheUserDataPastEc2sLimitAre400BeforeANameIsClaimed() {
+    // A long API URL (configuration) and arguments within their own 8 KiB: together over 16 KiB.
+    env.put("THEBACKND_API_URL", "http://127.0.0.1:9/" + "p".repeat(9000));
+    List<String> args = List.of("x".repeat(ProgramArgs.MAX_JSON_BYTES - 10));
+    ApiResponse response = call(Endpoint.CREATE, json(Map.of("nix_binary", PROGRAM, "args", args)));
+    assertEquals(400, response.status(), response.bodyText());
+    assertEquals("user_data_too_large", response.body().path("error").path("code").asText());
+    assertTrue(response.body().path("error").path("message").asText().contains("over EC2's 16384"), response.bodyText());
+    assertEquals(Map.of(), ec2.all());
+    assertEquals(Map.of(), LeasesTable.byName());
   }
 
   // ------------------------------------------------------------------ limits and bad requests

@@ -22,7 +22,7 @@ import thebacknd.config.ConfigException;
 /**
  * Fuzzes the user-data a VM boots with (DESIGN §5): from any configuration the start-up checks
  * accept and any path a create accepts, {@link Launch#userData} gives JSON that, as the UTF-8
- * bytes EC2 carries, reads back to the same values and fits in 16 KiB, or is refused as too large.
+ * bytes EC2 carries, reads back to the same values and fits in 16 KiB, or is refused as too large (400).
  *
  * <p>An input is four lines: the path to run (a toplevel if it is a store path, a program if it is
  * a path inside one, else the base image), {@code NIX_CACHE}, {@code NIX_TRUSTED_KEY} and {@code
@@ -55,7 +55,9 @@ class UserDataFuzzTest {
     String json;
     try {
       json = userData.toJson();
-    } catch (IllegalStateException tooLarge) {
+    } catch (Failure tooLarge) {
+      assertEquals(400, tooLarge.status(), tooLarge.getMessage());
+      assertEquals("user_data_too_large", tooLarge.code());
       assertTrue(Json.write(userData).getBytes(StandardCharsets.UTF_8).length > UserData.MAX_BYTES, tooLarge.getMessage());
       return;
     }
