@@ -35,7 +35,9 @@ import software.amazon.awssdk.retries.api.TokenAcquisitionFailedException;
  * VmService} starts a launch only while at most {@code LAUNCH_BY} = 9 s of the create have passed,
  * and the longest path after it is RunInstances 6 + UpdateItem 3 + TerminateInstances 6 = 15 s
  * (RunInstances 6 + DeleteItem 3 = 9 s when the launch fails): 9 + 15 = 24 s &lt; 29 s, with room
- * for the handler itself. A create that needed longer before its launch answers 503 having
+ * for the handler itself. When RunInstances failed in a way that may come after the launch (a 5xx
+ * or a timeout), the create looks for that launch by its vm_id and withdraws it: no look starts
+ * after 17 s, and a look (DescribeInstances, quick, 6 s) and a withdrawal (6 s) end by 29 s. A create that needed longer before its launch answers 503 having
  * launched nothing. In practice DynamoDB answers in milliseconds and EC2 in well under a second;
  * the worst case needs every call to time out.
  *

@@ -78,6 +78,24 @@ public final class Fleet {
   }
 
   /**
+   * The live VM(s) a launch of this vm_id made, within a create's time budget: after an uncertain
+   * RunInstances, what it may have launched after all (none yet when EC2 does not show it yet).
+   */
+  public List<Vm> launchedAs(String vmId, Instant now) {
+    DescribeInstancesRequest request =
+        DescribeInstancesRequest.builder()
+            .filters(
+                OURS,
+                Filter.builder().name("instance-state-name").values(VmTags.LIVE_STATES).build(),
+                Filter.builder().name("tag:" + VmTags.VM_ID).values(vmId).build())
+            .overrideConfiguration(Retries.EC2_QUICK)
+            .build();
+    return read(request, now).stream()
+        .filter(vm -> VmTags.LIVE_STATES.contains(vm.state()) && vmId.equals(vm.vmId()))
+        .toList();
+  }
+
+  /**
    * Every instance of ours in any state, {@code shutting-down} and {@code terminated} included:
    * what a create needs to tell a gone VM from one not yet visible. Within a create's time budget.
    */
@@ -158,10 +176,13 @@ public final class Fleet {
     return ids;
   }
 
-  /** Terminates one VM a create has just launched, within the create's time budget. */
-  public void withdraw(Vm vm) {
+  /** Terminates VMs a create has just launched (one call), within the create's time budget. */
+  public void withdraw(Collection<Vm> vms) {
     TerminateInstancesRequest request =
-        TerminateInstancesRequest.builder().instanceIds(vm.instanceId()).overrideConfiguration(Retries.EC2_QUICK).build();
+        TerminateInstancesRequest.builder()
+            .instanceIds(vms.stream().map(Vm::instanceId).distinct().toList())
+            .overrideConfiguration(Retries.EC2_QUICK)
+            .build();
     AwsErrors.call("EC2", "TerminateInstances", () -> ec2.terminateInstances(request));
   }
 

@@ -42,6 +42,7 @@ public final class VmService {
   private final KillCodes killCodes;
   private final Supplier<ClosureCheck> closureCheck;
   private final Clock clock;
+  private final LaunchCleanup cleanup;
 
   /**
    * @param launchSettings demanded by {@code create} only (a list function has no image to launch)
@@ -63,6 +64,7 @@ public final class VmService {
     this.killCodes = killCodes;
     this.closureCheck = closureCheck;
     this.clock = clock;
+    this.cleanup = new LaunchCleanup(fleet, clock);
   }
 
   // ---------------------------------------------------------------- create
@@ -90,8 +92,11 @@ public final class VmService {
     // Whole seconds: the deadline is read by people and by the agent's `date`, not by machines alone.
     Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);
     List<Capacity.Option> plan = Capacity.plan(instanceTypes, request.spot(), config.spotFallback());
-    Lease lease = claim(leases, claimable, vmId);
     Capacity.Option first = plan.get(0);
+    Launch unnamed = new Launch(Vm.nameFor(config.maxVms()), vmId, killCode, expiresAt, request.workload(), first.instanceType(), first.spot(), request.owner(), 0);
+    // Escaped in JSON, arguments within their own limits can still pass EC2's: known before a claim.
+    unnamed.userData(settings).toJson();
+    Lease lease = claim(leases, claimable, vmId);
     Launch launch = new Launch(lease.name(), vmId, killCode, expiresAt, request.workload(), first.instanceType(), first.spot(), request.owner(), 0);
     return launchUnder(leases, lease, settings, launch, plan, started);
   }
@@ -147,9 +152,9 @@ public final class VmService {
         if (surelyNotLaunched(failed.failure())) {
           releaseQuietly(leases, lease.name(), lease.vmId());
         } else {
-          // It may have launched after all: the lease keeps its slot until the instance is seen
-          // gone, or for the grace if it never shows up (Slots).
-          Log.warn("RunInstances for vm_id " + lease.vmId() + " ended uncertain; keeping the lease of " + lease.name());
+          // It may have launched after all: withdrawn when seen; else the lease keeps its slot
+          // until the instance is seen gone, or for the grace if it never shows up (Slots).
+          cleanup.afterLostAnswer(leases, lease, started);
         }
         throw failed.failure();
       }
@@ -174,7 +179,7 @@ public final class VmService {
       stillOurs = true;
     }
     if (!stillOurs) {
-      withdraw(vm);
+      cleanup.withdraw(vm);
       throw new Failure(
           Failure.Kind.UNAVAILABLE,
           "lease_lost",
@@ -190,15 +195,6 @@ public final class VmService {
    */
   private static boolean surelyNotLaunched(Failure refused) {
     return refused.kind() == Failure.Kind.AWS_FAILED && "aws_error".equals(refused.code());
-  }
-
-  private void withdraw(Vm vm) {
-    try {
-      fleet.withdraw(vm);
-    } catch (Failure failed) {
-      // destroy-old (at its deadline) and destroy-all still find it by its tag.
-      Log.error("could not withdraw " + vm.instanceId() + " (" + vm.name() + "): " + failed.getMessage(), failed);
-    }
   }
 
   /**
@@ -318,7 +314,7 @@ public final class VmService {
     }
   }
 
-  private static void releaseQuietly(Leases leases, String name, String vmId) {
+  static void releaseQuietly(Leases leases, String name, String vmId) {
     try {
       leases.release(name, vmId);
     } catch (Failure failed) {

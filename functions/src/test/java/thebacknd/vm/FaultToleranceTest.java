@@ -124,6 +124,25 @@ class FaultToleranceTest extends MotoTest {
   }
 
   @Test
+  void aLaunchWhoseAnswerIsLostIsFoundByItsVmIdAndWithdrawn() {
+    // Every RunInstances reaches EC2 and launches; every answer is a 500. (Moto ignores the
+    // ClientToken, so each of the SDK's attempts launches one: all carry the same vm_id tag.)
+    try (FaultProxy proxy = FaultProxy.forMoto(1).rule(only("RunInstances", FaultProxy.EC2_INTERNAL_ERROR, Delivery.AFTER))) {
+      env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
+      ApiResponse response = call(Endpoint.CREATE, "{}");
+      assertEquals(503, response.status(), response.bodyText());
+      assertEquals("aws_unavailable", response.body().path("error").path("code").asText());
+      assertTrue(proxy.requests().get("EC2 TerminateInstances") >= 1, "withdrawn: " + proxy.requests());
+    }
+    env.put("AWS_ENDPOINT_URL", Moto.endpoint().toString());
+    assertFalse(ec2.all().isEmpty(), "the lost answers did launch");
+    FleetCheck.assertLiveAreExactly(List.of());
+    FleetCheck.assertNoOrphans();
+    assertEquals(Map.of(), LeasesTable.byName(), "the name is free again");
+    assertEquals("thebacknd-1", createdVm("{}").path("name").asText());
+  }
+
+  @Test
   void aLaunchWhoseInstanceCouldNotBeRecordedStillSucceeds() {
     try (FaultProxy proxy = FaultProxy.forMoto(1).rule(only("UpdateItem", FaultProxy.DYNAMODB_THROTTLING, Delivery.INSTEAD))) {
       env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
