@@ -16,6 +16,11 @@ public final class Lazy<T> implements Supplier<T> {
     return new Lazy<>(compute);
   }
 
+  /** The value when it was computed; nothing is computed. */
+  public java.util.Optional<T> ifComputed() {
+    return java.util.Optional.ofNullable(value);
+  }
+
   @Override
   public T get() {
     T result = value;

@@ -25,27 +25,34 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * <p>An emulator is just an endpoint: {@code AWS_ENDPOINT_URL} (or the constructor argument)
  * points every client at it, and S3 then uses path-style addressing.
  */
-public final class AwsClients {
+public final class AwsClients implements AutoCloseable {
 
   private final Optional<Region> region;
   private final Optional<URI> endpoint;
   private final Supplier<SdkHttpClient> http;
+  /** Whether {@link #http} is ours to close (not a client the caller lent). */
+  private final boolean ownsHttp;
   /** Empty: the SDK's default chain. */
   private final Optional<AwsCredentialsProvider> credentials;
-  private final Supplier<Ec2Client> ec2 = Lazy.of(this::buildEc2);
-  private final Supplier<S3Client> s3 = Lazy.of(this::buildS3);
-  private final Supplier<SecretsManagerClient> secrets = Lazy.of(this::buildSecrets);
-  private final Supplier<DynamoDbClient> dynamoDb = Lazy.of(this::buildDynamoDb);
+  private final Lazy<Ec2Client> ec2 = Lazy.of(this::buildEc2);
+  private final Lazy<S3Client> s3 = Lazy.of(this::buildS3);
+  private final Lazy<SecretsManagerClient> secrets = Lazy.of(this::buildSecrets);
+  private final Lazy<DynamoDbClient> dynamoDb = Lazy.of(this::buildDynamoDb);
 
   public AwsClients(Optional<Region> region, Optional<URI> endpoint) {
-    this(region, endpoint, Lazy.of(() -> UrlConnectionHttpClient.builder().build()), Optional.empty());
+    this(region, endpoint, Lazy.of(() -> UrlConnectionHttpClient.builder().build()), true, Optional.empty());
   }
 
   private AwsClients(
-      Optional<Region> region, Optional<URI> endpoint, Supplier<SdkHttpClient> http, Optional<AwsCredentialsProvider> credentials) {
+      Optional<Region> region,
+      Optional<URI> endpoint,
+      Supplier<SdkHttpClient> http,
+      boolean ownsHttp,
+      Optional<AwsCredentialsProvider> credentials) {
     this.region = region;
     this.endpoint = endpoint;
     this.http = http;
+    this.ownsHttp = ownsHttp;
     this.credentials = credentials;
   }
 
@@ -54,7 +61,7 @@ public final class AwsClients {
    * the credential chain: SnapStart priming runs the real code paths against a canned HTTP client.
    */
   public static AwsClients over(SdkHttpClient http, AwsCredentialsProvider credentials, Optional<Region> region) {
-    return new AwsClients(region, Optional.empty(), () -> http, Optional.of(credentials));
+    return new AwsClients(region, Optional.empty(), () -> http, false, Optional.of(credentials));
   }
 
   /** Region and endpoint from the standard SDK environment variables. */
@@ -95,6 +102,18 @@ public final class AwsClients {
 
   public DynamoDbClient dynamoDb() {
     return dynamoDb.get();
+  }
+
+  /** Closes the clients built so far (a Lambda container never does: it keeps them till it ends). */
+  @Override
+  public void close() {
+    ec2.ifComputed().ifPresent(Ec2Client::close);
+    s3.ifComputed().ifPresent(S3Client::close);
+    secrets.ifComputed().ifPresent(SecretsManagerClient::close);
+    dynamoDb.ifComputed().ifPresent(DynamoDbClient::close);
+    if (ownsHttp && http instanceof Lazy<SdkHttpClient> lazy) {
+      lazy.ifComputed().ifPresent(SdkHttpClient::close);
+    }
   }
 
   private Ec2Client buildEc2() {

@@ -25,7 +25,7 @@ import thebacknd.vm.VmService;
  * now), one AWS client of each kind, the domain services and the {@link Api}. A Lambda container,
  * {@code thebacknd serve} and {@code thebacknd --local} all start here.
  */
-public final class App {
+public final class App implements AutoCloseable {
 
   /** The endpoints that claim or release name leases (DESIGN §9). */
   private static final Set<Endpoint> USE_LEASES =
@@ -35,9 +35,11 @@ public final class App {
   private final Supplier<LaunchSettings> launchSettings;
   private final Supplier<Leases> leases;
   private final Api api;
+  private final AwsClients aws;
 
   private App(Config config, AwsClients aws) {
     this.config = config;
+    this.aws = aws;
     // Only create needs these; a list function has no image to launch and checks no closure.
     this.launchSettings = Lazy.of(() -> LaunchSettings.from(config));
     Supplier<ClosureCheck> closureCheck =
@@ -74,6 +76,12 @@ public final class App {
 
   public Api api() {
     return api;
+  }
+
+  /** Closes the AWS clients (tests and short-lived tools; a Lambda container keeps them). */
+  @Override
+  public void close() {
+    aws.close();
   }
 
   /**

@@ -2,6 +2,7 @@ package thebacknd.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import thebacknd.Json;
 import thebacknd.edge.Api;
@@ -9,11 +10,16 @@ import thebacknd.edge.ApiResponse;
 import thebacknd.edge.Endpoint;
 import thebacknd.edge.App;
 
-/** Base for tests against a fresh moto account: an {@link Api} built like Lambda builds it. */
+/**
+ * Base for tests against a fresh moto account: an {@link Api} built like Lambda builds it, once
+ * for each configuration a test sets in {@link #env} (a changed env is a new process: a new one).
+ */
 public abstract class MotoTest {
 
   protected Map<String, String> env;
   protected Ec2Fixture ec2;
+  private App app;
+  private Map<String, String> appEnv;
 
   @BeforeEach
   void freshAccount() {
@@ -22,8 +28,27 @@ public abstract class MotoTest {
     ec2 = new Ec2Fixture();
   }
 
+  @AfterEach
+  void closeApp() {
+    closeCurrentApp();
+  }
+
   protected Api api() {
-    return App.fromEnvironment(env).api();
+    if (app == null || !env.equals(appEnv)) {
+      closeCurrentApp();
+      Map<String, String> snapshot = Map.copyOf(env);
+      app = App.fromEnvironment(snapshot);
+      appEnv = snapshot;
+    }
+    return app.api();
+  }
+
+  private void closeCurrentApp() {
+    if (app != null) {
+      app.close();
+      app = null;
+      appEnv = null;
+    }
   }
 
   protected ApiResponse call(Endpoint endpoint, String body) {
