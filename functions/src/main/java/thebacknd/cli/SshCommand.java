@@ -58,8 +58,18 @@ final class SshCommand implements Command {
     argv.add("root@" + ip);
     argv.addAll(command);
     Process ssh = new ProcessBuilder(argv).inheritIO().start();
-    return ssh.waitFor();
+    int exit = ssh.waitFor();
+    if (exit == SSH_FAILED) {
+      // ssh's own failure, not the remote command's: the usual causes are ours to name.
+      in.err().println("thebacknd: ssh to " + name + " (" + ip + ") failed: is port 22 open to you, and was the VM"
+          + " launched with the key pair of " + key + " (THEBACKND_KEY_NAME where the functions run; without it no key reaches root)?");
+      in.err().flush();
+    }
+    return exit;
   }
+
+  /** The exit code ssh gives for its own errors (connection, authentication). */
+  private static final int SSH_FAILED = 255;
 
   private static Path identity(Invocation in) {
     String option = in.value("--identity");

@@ -369,6 +369,13 @@ class CliTest extends MotoTest {
         "-o", "UserKnownHostsFile=" + dir.resolve(".cache/thebacknd/known_hosts"),
         "-o", "HostKeyAlias=thebacknd-" + vm.path("instance_id").asText(), "root@" + ip, "uname", "-a"), argv);
     assertEquals(1, cli("ssh", "thebacknd-9").exit());
+
+    // ssh's own failure (255: refused, or no key of ours on the VM) names the likely causes.
+    Files.writeString(ssh, "#!/bin/sh\necho 'root@host: Permission denied (publickey).' >&2\nexit 255\n");
+    Result refused = cli("ssh", "thebacknd-1");
+    assertEquals(255, refused.exit());
+    assertTrue(refused.err().contains("thebacknd: ssh to thebacknd-1 (" + ip + ") failed: is port 22 open to you, and was the VM"
+        + " launched with the key pair of " + key), refused.err());
   }
 
   @Test
