@@ -55,16 +55,33 @@ public final class Api {
     return handle(ApiRequest.to(endpoint, body));
   }
 
+  /**
+   * A request that matched none of API Gateway's routes (its {@code $default} route): the same 404
+   * or 405 {@link #handle} gives, and nothing else is done, whatever the path.
+   */
+  public ApiResponse unmatched(String method, String path) {
+    return Endpoint.forPath(path)
+        .filter(endpoint -> !endpoint.method.equals(method))
+        .map(Api::methodNotAllowed)
+        .orElseGet(() -> ApiResponse.error(noRoute(path)));
+  }
+
+  private static Failure noRoute(String path) {
+    return new Failure(Failure.Kind.NOT_FOUND, "not_found", "No route " + Failure.excerpt(path, 60) + ".");
+  }
+
+  private static ApiResponse methodNotAllowed(Endpoint endpoint) {
+    return ApiResponse.error(
+            new Failure(Failure.Kind.METHOD_NOT_ALLOWED, "method_not_allowed", endpoint.path + " only accepts " + endpoint.method + "."))
+        .withHeader("Allow", endpoint.method);
+  }
+
   /** Answers one request; unknown routes, wrong methods and large bodies are refused here, for every transport. */
   public ApiResponse handle(ApiRequest request) {
     try {
-      Endpoint endpoint =
-          Endpoint.forPath(request.path())
-              .orElseThrow(() -> new Failure(Failure.Kind.NOT_FOUND, "not_found", "No route " + Failure.excerpt(request.path(), 60) + "."));
+      Endpoint endpoint = Endpoint.forPath(request.path()).orElseThrow(() -> noRoute(request.path()));
       if (!endpoint.method.equals(request.method())) {
-        return ApiResponse.error(
-                new Failure(Failure.Kind.METHOD_NOT_ALLOWED, "method_not_allowed", endpoint.path + " only accepts " + endpoint.method + "."))
-            .withHeader("Allow", endpoint.method);
+        return methodNotAllowed(endpoint);
       }
       String body = request.body();
       int limit = maxBodyBytes(endpoint);

@@ -24,6 +24,9 @@ import thebacknd.config.ConfigException;
  */
 public abstract class LambdaHandler implements RequestStreamHandler {
 
+  /** API Gateway's catch-all route key: what matched no other route comes with it. */
+  static final String DEFAULT_ROUTE = "$default";
+
   private static final Lazy<App> APP = Lazy.of(() -> App.fromEnvironment(System.getenv()));
 
   private final Endpoint endpoint;
@@ -73,10 +76,14 @@ public abstract class LambdaHandler implements RequestStreamHandler {
 
   /**
    * Decodes the event into a request to this function's route (API Gateway sends each route to its
-   * own function, whatever stage prefix the URL had) and lets the {@link Api} answer it.
+   * own function, whatever stage prefix the URL had) and lets the {@link Api} answer it; an event
+   * of the {@code $default} route (it matched no route) gets only its 404 or 405.
    */
   private ApiResponse fromHttpApi(JsonNode event) {
     String method = event.path("requestContext").path("http").path("method").asText("");
+    if (DEFAULT_ROUTE.equals(event.path("routeKey").asText())) {
+      return api.unmatched(method, event.path("rawPath").asText(""));
+    }
     JsonNode body = event.get("body");
     String text = body == null || body.isNull() ? "" : body.asText();
     if (event.path("isBase64Encoded").asBoolean(false)) {

@@ -231,6 +231,7 @@ class TemplateIT {
     Map<String, JsonNode> routes = new HashMap<>();
     resourcesOfType("AWS::ApiGatewayV2::Route").values()
         .forEach(r -> assertNull(routes.put(r.path("Properties").path("RouteKey").asText(), r), "duplicate route"));
+    assertNotNull(routes.remove("$default"), "a $default route (defaultRouteGetsTheDesignsNotFoundFromTheListFunction)");
     assertEquals(Endpoint.values().length, routes.size(), routes.keySet().toString());
     for (Endpoint endpoint : Endpoint.values()) {
       JsonNode route = routes.get(endpoint.method + " " + endpoint.path);
@@ -243,14 +244,37 @@ class TemplateIT {
       assertEquals("2.0", integration.path("PayloadFormatVersion").asText(), "the handlers parse payload format 2.0");
       String alias = integration.path("IntegrationUri").path("Ref").asText();
       assertEquals(functionFor(endpoint), functionOfAlias(alias), endpoint + " integration");
-      // API Gateway may invoke that alias, from this route only.
-      JsonNode permission = resourcesOfType("AWS::Lambda::Permission").values().stream()
-          .filter(x -> alias.equals(x.path("Properties").path("FunctionName").path("Ref").asText()))
-          .findFirst().orElseThrow(() -> new AssertionError("no permission for " + alias));
-      assertEquals("apigateway.amazonaws.com", permission.path("Properties").path("Principal").asText());
-      assertTrue(permission.path("Properties").path("SourceArn").path("Fn::Sub").asText()
-          .endsWith("${HttpApi}/*/" + endpoint.method + endpoint.path), permission.toString());
+      // API Gateway may invoke that alias, from this route (and the list function from $default).
+      List<String> sources = permissionSources(alias);
+      String expected = "${HttpApi}/*/" + endpoint.method + endpoint.path;
+      assertTrue(sources.stream().anyMatch(s -> s.endsWith(expected)), alias + ": " + sources);
+      assertEquals(endpoint == Endpoint.LIST ? 2 : 1, sources.size(), alias + ": " + sources);
     }
+  }
+
+  @Test
+  void defaultRouteGetsTheDesignsNotFoundFromTheListFunction() {
+    JsonNode route = resourcesOfType("AWS::ApiGatewayV2::Route").values().stream()
+        .filter(r -> "$default".equals(r.path("Properties").path("RouteKey").asText()))
+        .findFirst().orElseThrow(() -> new AssertionError("no $default route"));
+    JsonNode p = route.path("Properties");
+    assertEquals("NONE", p.path("AuthorizationType").asText(), "wrong calls from VMs get their 405 too");
+    String alias = resource(deployed, integrationId(p)).path("Properties").path("IntegrationUri").path("Ref").asText();
+    assertEquals(functionFor(Endpoint.LIST), functionOfAlias(alias));
+    assertTrue(permissionSources(alias).stream().anyMatch(s -> s.endsWith("${HttpApi}/*/$default")), permissionSources(alias).toString());
+    JsonNode settings = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next()
+        .path("Properties").path("RouteSettings").path("$default");
+    assertEquals("{\"Ref\":\"VmRouteRateLimit\"}", settings.path("ThrottlingRateLimit").toString(), "throttled as the VM routes");
+    assertEquals("{\"Ref\":\"VmRouteBurstLimit\"}", settings.path("ThrottlingBurstLimit").toString());
+  }
+
+  /** The SourceArns of the permissions API Gateway has to invoke this alias. */
+  private static List<String> permissionSources(String alias) {
+    return resourcesOfType("AWS::Lambda::Permission").values().stream()
+        .filter(x -> alias.equals(x.path("Properties").path("FunctionName").path("Ref").asText()))
+        .peek(x -> assertEquals("apigateway.amazonaws.com", x.path("Properties").path("Principal").asText()))
+        .map(x -> x.path("Properties").path("SourceArn").path("Fn::Sub").asText())
+        .toList();
   }
 
   @Test

@@ -72,6 +72,34 @@ class LambdaHandlerTest extends MotoTest {
     assertEquals(0, ec2.all().size());
   }
 
+  /** What API Gateway's $default route sends: a request that matched none of the routes. */
+  private static String unmatchedEvent(String method, String path, String body) {
+    return Json.write(((com.fasterxml.jackson.databind.node.ObjectNode) Json.parse(httpEvent(method, path, body, false)))
+        .put("routeKey", LambdaHandler.DEFAULT_ROUTE));
+  }
+
+  @Test
+  void whatMatchedNoRouteGets404Or405AndTouchesNothing() throws Exception {
+    String live = ec2.launchOurs(1, Instant.now().plusSeconds(600));
+    JsonNode unknown = Json.parse(invoke(Endpoint.LIST, unmatchedEvent("GET", "/nope", null)));
+    assertEquals(404, unknown.path("statusCode").asInt(), unknown.toString());
+    JsonNode notFound = Json.parse(unknown.path("body").asText()).path("error");
+    assertEquals("not_found", notFound.path("code").asText());
+    assertEquals("No route /nope.", notFound.path("message").asText());
+
+    JsonNode wrongMethod = Json.parse(invoke(Endpoint.LIST, unmatchedEvent("GET", "/destroy-all", null)));
+    assertEquals(405, wrongMethod.path("statusCode").asInt(), wrongMethod.toString());
+    assertEquals("POST", wrongMethod.path("headers").path("Allow").asText());
+    assertEquals("method_not_allowed", Json.parse(wrongMethod.path("body").asText()).path("error").path("code").asText());
+
+    // Even a route's own method and path, should one ever arrive as unmatched, is dispatched nowhere.
+    JsonNode list = Json.parse(invoke(Endpoint.LIST, unmatchedEvent("GET", "/list", null)));
+    assertEquals(404, list.path("statusCode").asInt(), list.toString());
+    JsonNode destroy = Json.parse(invoke(Endpoint.LIST, unmatchedEvent("POST", "/destroy-all", "{}")));
+    assertEquals(404, destroy.path("statusCode").asInt(), destroy.toString());
+    assertEquals("running", ec2.state(live));
+  }
+
   @Test
   void aWrongMethodNamesTheAllowedOneAsTheLocalServerDoes() throws Exception {
     JsonNode response = Json.parse(invoke(Endpoint.LIST, httpEvent("POST", "/list", "{}", false)));
