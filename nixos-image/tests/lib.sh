@@ -5,7 +5,8 @@
 #   with and that instance's tags as moto holds them, and the real agent
 #   (nixos-image/agent/thebacknd-agent) playing it.
 # The agent differs from a real VM only by THEBACKND_IMDS_URL, THEBACKND_SYSTEM_PROFILE (a profile
-# in the lab) and THEBACKND_POWEROFF (`touch VMDIR/powered-off`): this machine is never powered off.
+# in the lab) and THEBACKND_POWEROFF (`touch VMDIR/powered-off`): this machine is never powered off;
+# and its journalctl reads the lab's stand-in journal (lab_vm_commands), never this machine's.
 # Source dev/lib/common.sh and dev/lib/moto.sh first.
 
 : "${repo_root:?source dev/lib/common.sh first}"
@@ -168,13 +169,46 @@ lab_play() {
   rm -rf "$lab_dir/imds/meta-data/spot" "$lab_dir/imds/status"
 }
 
-# lab_agent VMDIR ARGS...: the real agent against the lab. Its system profile lives in VMDIR and
-# its power-off only touches VMDIR/powered-off.
+# lab_vm_commands VMDIR: VMDIR/bin, first on the agent's PATH, holds what a NixOS VM has and this
+# machine must not answer for it. journalctl stands in for the VM's journal: VMDIR/journal/UNIT,
+# the unit's messages a line each. It records each command line in VMDIR/journalctl.log, answers
+# only the agent's own calls (--boot --unit UNIT --lines N --output cat|short-iso --no-pager
+# --quiet) and fails loudly on anything else.
+lab_vm_commands() {
+  mkdir -p "$1/bin"
+  [[ ! -x $1/bin/journalctl ]] || return 0
+  cat >"$1/bin/journalctl" <<'JOURNALCTL'
+#!/usr/bin/env bash
+# The lab's stand-in for a VM's journalctl (nixos-image/tests/lib.sh, lab_vm_commands).
+set -euo pipefail
+vm=${0%/bin/journalctl}
+printf 'journalctl %s\n' "$*" >>"$vm/journalctl.log"
+if [[ $# != 9 || $1 != --boot || $2 != --unit || $3 == */* || $4 != --lines || ! $5 =~ ^[0-9]+$ ||
+  $6 != --output || ! $7 =~ ^(cat|short-iso)$ || $8 != --no-pager || $9 != --quiet ]]; then
+  echo "journalctl (the lab's stand-in) does not answer: journalctl $*" >&2
+  exit 64
+fi
+[[ -f $vm/journal/$3 ]] || exit 0 # no entries; --quiet says nothing
+tail -n "$5" "$vm/journal/$3" | while IFS= read -r message; do
+  if [[ $7 == cat ]]; then
+    printf '%s\n' "$message"
+  else
+    printf '2026-01-01T00:00:00+0000 thebacknd %s[42]: %s\n' "${3%.*}" "$message"
+  fi
+done
+JOURNALCTL
+  chmod +x "$1/bin/journalctl"
+}
+
+# lab_agent VMDIR ARGS...: the real agent against the lab. Its system profile lives in VMDIR, its
+# power-off only touches VMDIR/powered-off, and VMDIR/bin (lab_vm_commands) comes first on its PATH.
 lab_agent() {
   local vm=$1
   shift
   mkdir -p "$vm/profiles"
-  THEBACKND_IMDS_URL=$lab_imds_url \
+  lab_vm_commands "$vm"
+  PATH="$vm/bin:$PATH" \
+    THEBACKND_IMDS_URL=$lab_imds_url \
     THEBACKND_SYSTEM_PROFILE="$vm/profiles/system" \
     THEBACKND_POWEROFF="touch $vm/powered-off" \
     "$repo_root/nixos-image/agent/thebacknd-agent" "$@"
