@@ -14,7 +14,7 @@
 writeShellApplication {
   name = "thebacknd-agent";
   runtimeInputs = [
-    coreutils # date, readlink, tr, cut, tail, tee, mktemp, rm; stdbuf, dd, stat, od, truncate for the output stream
+    coreutils # date, readlink, tr, cut, tail, tee, mktemp, rm, paste; stdbuf, dd, stat, od, truncate for the output stream
     curl
     gnugrep
     gnused
