@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
@@ -69,12 +70,12 @@ public final class Fleet {
 
   /** Every live VM of ours, all pages read, ordered by name number. */
   public List<Vm> live(Instant now) {
-    return describe(now, List.of());
+    return describe(now, List.of(), Optional.empty());
   }
 
   /** The live VM(s) carrying this vm_id (normally one; none once it is gone). */
   public List<Vm> liveWithVmId(String vmId, Instant now) {
-    return describe(now, List.of(Filter.builder().name("tag:" + VmTags.VM_ID).values(vmId).build()));
+    return withVmId(vmId, now, Optional.empty());
   }
 
   /**
@@ -82,16 +83,14 @@ public final class Fleet {
    * RunInstances, what it may have launched after all (none yet when EC2 does not show it yet).
    */
   public List<Vm> launchedAs(String vmId, Instant now) {
-    DescribeInstancesRequest request =
-        DescribeInstancesRequest.builder()
-            .filters(
-                OURS,
-                Filter.builder().name("instance-state-name").values(VmTags.LIVE_STATES).build(),
-                Filter.builder().name("tag:" + VmTags.VM_ID).values(vmId).build())
-            .overrideConfiguration(Retries.EC2_QUICK)
-            .build();
-    return read(request, now).stream()
-        .filter(vm -> VmTags.LIVE_STATES.contains(vm.state()) && vmId.equals(vm.vmId()))
+    return withVmId(vmId, now, Optional.of(Retries.EC2_QUICK));
+  }
+
+  private List<Vm> withVmId(String vmId, Instant now, Optional<AwsRequestOverrideConfiguration> override) {
+    Filter tagged = Filter.builder().name("tag:" + VmTags.VM_ID).values(vmId).build();
+    return describe(now, List.of(tagged), override).stream()
+        // What is terminated on this answer: the tag filter is the server's promise; this is ours.
+        .filter(vm -> vmId.equals(vm.vmId()))
         .toList();
   }
 
@@ -168,22 +167,23 @@ public final class Fleet {
 
   /** Terminates the given VMs in batches; returns their instance ids. */
   public List<String> terminate(Collection<Vm> vms) {
-    List<String> ids = vms.stream().map(Vm::instanceId).distinct().toList();
-    for (int from = 0; from < ids.size(); from += TERMINATE_BATCH) {
-      List<String> batch = ids.subList(from, Math.min(ids.size(), from + TERMINATE_BATCH));
-      AwsErrors.call("EC2", "TerminateInstances", () -> ec2.terminateInstances(TerminateInstancesRequest.builder().instanceIds(batch).build()));
-    }
-    return ids;
+    return terminate(vms, Optional.empty());
   }
 
-  /** Terminates VMs a create has just launched (one call), within the create's time budget. */
+  /** Terminates VMs a create has just launched, within the create's time budget. */
   public void withdraw(Collection<Vm> vms) {
-    TerminateInstancesRequest request =
-        TerminateInstancesRequest.builder()
-            .instanceIds(vms.stream().map(Vm::instanceId).distinct().toList())
-            .overrideConfiguration(Retries.EC2_QUICK)
-            .build();
-    AwsErrors.call("EC2", "TerminateInstances", () -> ec2.terminateInstances(request));
+    terminate(vms, Optional.of(Retries.EC2_QUICK));
+  }
+
+  private List<String> terminate(Collection<Vm> vms, Optional<AwsRequestOverrideConfiguration> override) {
+    List<String> ids = vms.stream().map(Vm::instanceId).distinct().toList();
+    for (int from = 0; from < ids.size(); from += TERMINATE_BATCH) {
+      TerminateInstancesRequest.Builder request =
+          TerminateInstancesRequest.builder().instanceIds(ids.subList(from, Math.min(ids.size(), from + TERMINATE_BATCH)));
+      override.ifPresent(request::overrideConfiguration);
+      AwsErrors.call("EC2", "TerminateInstances", () -> ec2.terminateInstances(request.build()));
+    }
+    return ids;
   }
 
   /** The VM after its deadline moved to {@code expiresAt} (extend), judged again at {@code now}. */
@@ -209,14 +209,15 @@ public final class Fleet {
     return new ConsoleService.Console(vm.name(), vm.vmId(), vm.instanceId(), answer.timestamp(), output);
   }
 
-  private List<Vm> describe(Instant now, List<Filter> extra) {
+  /** Our live VMs matching {@code extra}; {@code override}: other retries than the client's. */
+  private List<Vm> describe(Instant now, List<Filter> extra, Optional<AwsRequestOverrideConfiguration> override) {
     List<Filter> filters = new ArrayList<>();
     filters.add(OURS);
     filters.add(Filter.builder().name("instance-state-name").values(VmTags.LIVE_STATES).build());
     filters.addAll(extra);
-    DescribeInstancesRequest request =
-        DescribeInstancesRequest.builder().filters(filters).maxResults(PAGE_SIZE).build();
-    return read(request, now).stream()
+    DescribeInstancesRequest.Builder request = DescribeInstancesRequest.builder().filters(filters).maxResults(PAGE_SIZE);
+    override.ifPresent(request::overrideConfiguration);
+    return read(request.build(), now).stream()
         // The filter above is the server's promise; this is ours.
         .filter(vm -> VmTags.LIVE_STATES.contains(vm.state()))
         .sorted(BY_NAME)
