@@ -33,11 +33,7 @@ final class LaunchCleanup {
 
   /** Terminates a VM just launched; when that fails, destroy-all and its deadline still end it. */
   void withdraw(Vm vm) {
-    try {
-      fleet.withdraw(List.of(vm));
-    } catch (Failure failed) {
-      Log.error("could not withdraw " + vm.instanceId() + " (" + vm.name() + "): " + failed.getMessage(), failed);
-    }
+    withdrawn(List.of(vm), vm.name());
   }
 
   /**
@@ -62,19 +58,29 @@ final class LaunchCleanup {
         continue;
       }
       if (!launched.isEmpty()) {
-        List<String> ids = launched.stream().map(Vm::instanceId).toList();
-        try {
-          fleet.withdraw(launched);
-        } catch (Failure failed) {
-          Log.error("could not withdraw " + ids + " (vm_id " + lease.vmId() + ", its RunInstances answer lost): " + failed.getMessage(), failed);
-          return;
+        if (withdrawn(launched, "vm_id " + lease.vmId() + ", its RunInstances answer lost")) {
+          Log.warn("withdrew " + ids(launched) + ": launched for vm_id " + lease.vmId() + " by a RunInstances whose answer was lost");
+          VmService.releaseQuietly(leases, lease.name(), lease.vmId());
         }
-        Log.warn("withdrew " + ids + ": launched for vm_id " + lease.vmId() + " by a RunInstances whose answer was lost");
-        VmService.releaseQuietly(leases, lease.name(), lease.vmId());
         return;
       }
     }
     Log.warn("RunInstances for vm_id " + lease.vmId() + " ended uncertain and nothing of it is seen yet; keeping the lease of " + lease.name());
+  }
+
+  /** Whether the VMs were terminated; a failure is logged (destroy-all and deadlines remain). */
+  private boolean withdrawn(List<Vm> vms, String what) {
+    try {
+      fleet.withdraw(vms);
+      return true;
+    } catch (Failure failed) {
+      Log.error("could not withdraw " + ids(vms) + " (" + what + "): " + failed.getMessage(), failed);
+      return false;
+    }
+  }
+
+  private static List<String> ids(List<Vm> vms) {
+    return vms.stream().map(Vm::instanceId).toList();
   }
 
   private static boolean sleep(Duration pause) {
