@@ -30,6 +30,11 @@ public record Launch(
     return vmId + "-" + attempt;
   }
 
+  /** The same launch under the name its lease holds. */
+  public Launch named(String leasedName) {
+    return new Launch(leasedName, vmId, killCode, expiresAt, workload, instanceType, spot, owner, attempt);
+  }
+
   /** The same VM on another type or market, as the next try. */
   public Launch on(Capacity.Option option) {
     return new Launch(name, vmId, killCode, expiresAt, workload, option.instanceType(), option.spot(), owner, attempt + 1);

@@ -93,12 +93,12 @@ public final class VmService {
     Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);
     List<Capacity.Option> plan = Capacity.plan(instanceTypes, request.spot(), config.spotFallback());
     Capacity.Option first = plan.get(0);
-    Launch unnamed = new Launch(Vm.nameFor(config.maxVms()), vmId, killCode, expiresAt, request.workload(), first.instanceType(), first.spot(), request.owner(), 0);
+    // Named as the longest name a lease can give, until one does.
+    Launch launch = new Launch(Vm.nameFor(config.maxVms()), vmId, killCode, expiresAt, request.workload(), first.instanceType(), first.spot(), request.owner(), 0);
     // Escaped in JSON, arguments within their own limits can still pass EC2's: known before a claim.
-    unnamed.userData(settings).toJson();
+    launch.userData(settings).toJson();
     Lease lease = claim(leases, claimable, vmId);
-    Launch launch = new Launch(lease.name(), vmId, killCode, expiresAt, request.workload(), first.instanceType(), first.spot(), request.owner(), 0);
-    return launchUnder(leases, lease, settings, launch, plan, started);
+    return launchUnder(leases, lease, settings, launch.named(lease.name()), plan, started);
   }
 
   /** The slots a create may claim now, smallest first (one read of the table, one of EC2). */
