@@ -1,5 +1,6 @@
 package thebacknd;
 
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** A value computed on first use, then remembered; safe to share between threads. */
@@ -17,8 +18,8 @@ public final class Lazy<T> implements Supplier<T> {
   }
 
   /** The value when it was computed; nothing is computed. */
-  public java.util.Optional<T> ifComputed() {
-    return java.util.Optional.ofNullable(value);
+  public Optional<T> ifComputed() {
+    return Optional.ofNullable(value);
   }
 
   @Override

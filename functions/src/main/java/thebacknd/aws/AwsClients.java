@@ -3,7 +3,6 @@ package thebacknd.aws;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import thebacknd.Lazy;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
@@ -29,7 +28,7 @@ public final class AwsClients implements AutoCloseable {
 
   private final Optional<Region> region;
   private final Optional<URI> endpoint;
-  private final Supplier<SdkHttpClient> http;
+  private final Lazy<SdkHttpClient> http;
   /** Whether {@link #http} is ours to close (not a client the caller lent). */
   private final boolean ownsHttp;
   /** Empty: the SDK's default chain. */
@@ -46,7 +45,7 @@ public final class AwsClients implements AutoCloseable {
   private AwsClients(
       Optional<Region> region,
       Optional<URI> endpoint,
-      Supplier<SdkHttpClient> http,
+      Lazy<SdkHttpClient> http,
       boolean ownsHttp,
       Optional<AwsCredentialsProvider> credentials) {
     this.region = region;
@@ -61,7 +60,7 @@ public final class AwsClients implements AutoCloseable {
    * the credential chain: SnapStart priming runs the real code paths against a canned HTTP client.
    */
   public static AwsClients over(SdkHttpClient http, AwsCredentialsProvider credentials, Optional<Region> region) {
-    return new AwsClients(region, Optional.empty(), () -> http, false, Optional.of(credentials));
+    return new AwsClients(region, Optional.empty(), Lazy.of(() -> http), false, Optional.of(credentials));
   }
 
   /** Region and endpoint from the standard SDK environment variables. */
@@ -111,8 +110,8 @@ public final class AwsClients implements AutoCloseable {
     s3.ifComputed().ifPresent(S3Client::close);
     secrets.ifComputed().ifPresent(SecretsManagerClient::close);
     dynamoDb.ifComputed().ifPresent(DynamoDbClient::close);
-    if (ownsHttp && http instanceof Lazy<SdkHttpClient> lazy) {
-      lazy.ifComputed().ifPresent(SdkHttpClient::close);
+    if (ownsHttp) {
+      http.ifComputed().ifPresent(SdkHttpClient::close);
     }
   }
 

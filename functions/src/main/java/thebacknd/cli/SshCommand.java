@@ -14,6 +14,9 @@ import thebacknd.edge.Endpoint;
 
 final class SshCommand implements Command {
 
+  /** The exit code ssh gives for its own errors (connection, authentication). */
+  private static final int SSH_FAILED = 255;
+
   static final Spec SPEC = Spec.of("ssh", "Open a shell on a live VM, or run COMMAND there.")
       .description(
           "Open a shell on a live VM, or run COMMAND there: ssh to its public IP as root with your "
@@ -68,8 +71,6 @@ final class SshCommand implements Command {
     return exit;
   }
 
-  /** The exit code ssh gives for its own errors (connection, authentication). */
-  private static final int SSH_FAILED = 255;
 
   private static Path identity(Invocation in) {
     String option = in.value("--identity");
