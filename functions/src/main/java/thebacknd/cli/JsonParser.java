@@ -131,16 +131,30 @@ final class JsonParser {
           if (at + 4 > text.length()) {
             throw error("short \\u escape");
           }
-          try {
-            out.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
-          } catch (NumberFormatException e) {
-            throw error("bad \\u escape");
+          // Four hex digits exactly: Integer.parseInt would also take a sign ("\\u-001", "\\u+7ff").
+          int code = 0;
+          for (int end = at + 4; at < end; at++) {
+            code = code * 16 + hexDigit(text.charAt(at));
           }
-          at += 4;
+          out.append((char) code);
         }
         default -> throw error("bad escape \\" + escaped);
       }
     }
+  }
+
+  /** 0-9, a-f, A-F only (Character.digit would take other scripts' digits too). */
+  private int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    throw error("bad \\u escape");
   }
 
   private JsonValue number() {
@@ -148,7 +162,13 @@ final class JsonParser {
     if (peek() == '-') {
       at++;
     }
-    if (!digits()) {
+    // RFC 8259: the integer part is 0, or starts with 1-9 (no leading zeros: "01", "-0123").
+    if (peek() == '0') {
+      at++;
+      if (peek() >= '0' && peek() <= '9') {
+        throw error("leading zero");
+      }
+    } else if (!digits()) {
       throw error("expected a digit");
     }
     if (peek() == '.') {

@@ -66,9 +66,18 @@ class JsonValueTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "{", "{\"a\" 1}", "[1,]", "{\"a\":1} x", "\"unterminated", "nul", "01x", "\"bad \\q escape\"",
-      "\"raw \n newline\"", "-", "1.", "{\"a\":1,}"})
+      "\"raw \n newline\"", "-", "1.", "{\"a\":1,}",
+      // RFC 8259's strictness: four hex digits after \\u (no sign), no leading zeros.
+      "\"\\u-001\"", "\"\\u+7ff\"", "\"\\u12\"", "\"\\u 123\"", "\"\\u١٢٣٤\"", "01", "-0123", "00", "-00.5", "[01]", "{\"a\":-01}",
+      "+1", ".5", "1e", "1e+", "-", "--1", "0x10", "1.e5", "NaN", "Infinity", "\u00a01", "1\u0000", "[1 2]", "tru", "nulll"})
   void refusesWhatIsNotJson(String text) {
     assertThrows(JsonValue.NotJson.class, () -> JsonValue.parse(text));
+  }
+
+  @Test
+  void acceptsWhatRfc8259Allows() {
+    assertEquals("[0,-0,0.5,-0.0e-0,10,1E+2,\"\u07ff\",\"\uabcd\"]",
+        JsonValue.parse(" [0, -0, 0.5, -0.0e-0, 10, 1E+2, \"\\u07FF\", \"\\uAbCd\"] ").toString());
   }
 
   @Test
