@@ -7,8 +7,8 @@ import thebacknd.edge.Endpoint;
 interface ApiClient {
 
   /** Sends {@code body} (maps, lists, strings, numbers…: see {@link JsonValue#write}; null for none). */
-  Reply call(Endpoint endpoint, Object body);
+  ApiReply call(Endpoint endpoint, Object body);
 
   /** A GET route with query parameters ({@code /logs?vm_id=…&after=…}). */
-  Reply get(Endpoint endpoint, Map<String, String> query);
+  ApiReply get(Endpoint endpoint, Map<String, String> query);
 }

@@ -31,6 +31,7 @@ final class ApiOptions {
 
   ApiClient client(Map<String, String> env) {
     if (local) {
+      AwsSettings.check(env);
       return new LocalApiClient(App.fromEnvironment(env), App.localUser(env));
     }
     String url = apiUrl != null ? apiUrl : env.get("THEBACKND_API_URL");

@@ -89,8 +89,10 @@ final class CacheCommand implements Command {
       out.println("  cache:        " + url);
       out.println("  trusted keys: " + String.join(", ", keyNames));
       out.println("  time:         " + took.toMillis() + " ms");
-      out.println("  agent:        " + report.agent().map(StorePath::toString)
-          .orElse("none (as a toplevel, create refuses it: 422 toplevel_without_agent)"));
+      out.println("  agent:        " + report.agent().map(StorePath::toString).orElse(report.trusted()
+          ? "none (as a toplevel, create refuses it: 422 toplevel_without_agent)"
+          // An untrusted path's references are not followed: the agent may be behind it.
+          : "unknown (the walk stopped at " + (report.problems().get(0).path().equals(report.root()) ? "the root" : "the paths below") + ")"));
       if (report.trusted()) {
         out.println("OK: every path is in the cache and signed by a trusted key.");
         return;
@@ -102,7 +104,7 @@ final class CacheCommand implements Command {
     }
 
     private static StorePath storePath(Invocation in) {
-      String path = in.positional(0);
+      String path = StoreLinks.resolve(in.positional(0));
       try {
         return BinaryPath.parse(path).storePath();
       } catch (IllegalArgumentException e) {

@@ -15,12 +15,39 @@ final class CompletionCommand implements Command {
 
   static final List<String> SHELLS = List.of("bash", "zsh", "fish");
 
+  /**
+   * Prints the live VMs' names for completing a NAME, from a cache file at most
+   * {@link #NAMES_CACHED_SECONDS} old (its first line is when it was written), else from
+   * {@code thebacknd list}: a JVM start at most that often, not at every TAB. POSIX sh, run by
+   * each shell's script alike.
+   */
+  static final String VM_NAMES_SH = "f=${XDG_CACHE_HOME:-$HOME/.cache}/thebacknd/vm-names; now=$(date +%s);"
+      + " stamp=$(head -n 1 \"$f\" 2>/dev/null); case $stamp in \"\"|*[!0-9]*) stamp=0 ;; esac;"
+      + " if [ $((now - stamp)) -ge NAMES_CACHED ]; then mkdir -p \"${f%/*}\" && { echo \"$now\";"
+      + " thebacknd list 2>/dev/null | sed 1d | cut -d \" \" -f 1; } >\"$f.$$\" && mv -f \"$f.$$\" \"$f\"; fi;"
+      + " sed 1d \"$f\" 2>/dev/null";
+  static final int NAMES_CACHED_SECONDS = 10;
+
+  private static String vmNamesScript() {
+    return VM_NAMES_SH.replace("NAMES_CACHED", Integer.toString(NAMES_CACHED_SECONDS));
+  }
+
+  /** Whether a command's first argument is a VM's name (destroy, extend, logs, console, ssh). */
+  private static boolean takesVmName(Spec spec) {
+    return !spec.arguments().isEmpty() && spec.arguments().get(0).label().equals("NAME");
+  }
+
   static final Spec SPEC = Spec.of("completion", "Print a shell completion script (bash, zsh or fish).")
       .description(
           "Print a completion script for your shell:",
-          "  bash: source <(thebacknd completion bash)      (in ~/.bashrc)",
-          "  zsh:  source <(thebacknd completion zsh)       (in ~/.zshrc, after compinit)",
-          "  fish: thebacknd completion fish | source       (in ~/.config/fish/config.fish)")
+          "The same scripts ship as files in toplevel-scripts/completion/; source those from your "
+              + "shell's start-up file instead, so that no JVM starts with every new shell:",
+          "  bash: source REPO/toplevel-scripts/completion/thebacknd.bash   # in ~/.bashrc",
+          "  zsh:  source REPO/toplevel-scripts/completion/_thebacknd        # ~/.zshrc",
+          "  fish: source REPO/toplevel-scripts/completion/thebacknd.fish    # config.fish",
+          "(zsh: after compinit; fish: ~/.config/fish/config.fish.)",
+          "They complete commands, options, files, and VM names (from thebacknd list, cached for "
+              + NAMES_CACHED_SECONDS + " seconds).")
       .arguments(Argument.required("SHELL", "bash, zsh or fish."));
 
   @Override
@@ -78,7 +105,11 @@ final class CompletionCommand implements Command {
 
   static String bash(List<Command> commands) {
     StringBuilder s = new StringBuilder();
-    s.append("# thebacknd completion for bash: source <(thebacknd completion bash)\n");
+    s.append("# thebacknd completion for bash: source this file (toplevel-scripts/completion/thebacknd.bash) in ~/.bashrc\n");
+    s.append("# shellcheck shell=bash disable=SC2207 # compgen's words are split into COMPREPLY on purpose\n");
+    s.append("_thebacknd_vm_names() {\n");
+    s.append("  sh -c ").append(zshQuote(vmNamesScript())).append('\n');
+    s.append("}\n");
     s.append("_thebacknd() {\n");
     s.append("  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\" command=\"\" i\n");
     s.append("  for ((i = 1; i < COMP_CWORD; i++)); do\n");
@@ -95,7 +126,7 @@ final class CompletionCommand implements Command {
     s.append("        else break; fi ;;\n");
     s.append("    esac\n");
     s.append("  done\n");
-    s.append("  local options=\"\" values=\"\" file_values=\"\" words=\"\" files=\"\"\n");
+    s.append("  local options=\"\" values=\"\" file_values=\"\" words=\"\" files=\"\" names=\"\"\n");
     s.append("  case \"$command\" in\n");
     s.append("    \"\") COMPREPLY=($(compgen -W \"")
         .append(commands.stream().map(c -> c.spec().name()).collect(Collectors.joining(" ")))
@@ -114,7 +145,8 @@ final class CompletionCommand implements Command {
           .append("\" values=\"").append(String.join(" ", values))
           .append("\" file_values=\"").append(String.join(" ", fileValues))
           .append("\" words=\"").append(String.join(" ", words(spec)))
-          .append("\" files=\"").append(files ? "yes" : "").append("\" ;;\n");
+          .append("\" files=\"").append(files ? "yes" : "")
+          .append("\" names=\"").append(takesVmName(spec) ? "yes" : "").append("\" ;;\n");
     }
     s.append("    *) return ;;\n");
     s.append("  esac\n");
@@ -122,6 +154,7 @@ final class CompletionCommand implements Command {
     s.append("  if [[ -n \"$prev\" && \" $values \" == *\" $prev \"* ]]; then COMPREPLY=(); return; fi\n");
     s.append("  if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W \"$options\" -- \"$cur\"))\n");
     s.append("  elif [[ -n \"$files\" ]]; then COMPREPLY=($(compgen -f -- \"$cur\"))\n");
+    s.append("  elif [[ -n \"$names\" ]]; then COMPREPLY=($(compgen -W \"$(_thebacknd_vm_names)\" -- \"$cur\"))\n");
     s.append("  else COMPREPLY=($(compgen -W \"$words\" -- \"$cur\")); fi\n");
     s.append("}\n");
     s.append("complete -o filenames -F _thebacknd thebacknd\n");
@@ -133,7 +166,12 @@ final class CompletionCommand implements Command {
   static String zsh(List<Command> commands) {
     StringBuilder s = new StringBuilder();
     s.append("#compdef thebacknd\n");
-    s.append("# thebacknd completion for zsh: source <(thebacknd completion zsh), after compinit\n");
+    s.append("# thebacknd completion for zsh: source this file (toplevel-scripts/completion/_thebacknd) in ~/.zshrc, after compinit\n");
+    s.append("_thebacknd_vm_names() {\n");
+    s.append("  local -a names\n");
+    s.append("  names=(${(f)\"$(sh -c ").append(zshQuote(vmNamesScript())).append(")\"})\n");
+    s.append("  compadd -a names\n");
+    s.append("}\n");
     s.append("_thebacknd() {\n");
     s.append("  local -a commands\n");
     s.append("  commands=(\n");
@@ -187,6 +225,7 @@ final class CompletionCommand implements Command {
       }
       for (Argument argument : leaf.spec().arguments()) {
         String action = isFile(argument.label()) ? "_files"
+            : argument.label().equals("NAME") ? "_thebacknd_vm_names"
             : words(leaf.spec()).isEmpty() ? " " : "(" + String.join(" ", words(leaf.spec())) + ")";
         String label = argument.label().replace(":", "");
         String position = argument.max() > 1 ? "*:" : argument.min() == 0 ? "::" : ":";
@@ -213,7 +252,10 @@ final class CompletionCommand implements Command {
 
   static String fish(List<Command> commands) {
     StringBuilder s = new StringBuilder();
-    s.append("# thebacknd completion for fish: thebacknd completion fish | source\n");
+    s.append("# thebacknd completion for fish: source this file (toplevel-scripts/completion/thebacknd.fish) in ~/.config/fish/config.fish\n");
+    s.append("function __thebacknd_vm_names\n");
+    s.append("  sh -c ").append(fishQuote(vmNamesScript())).append('\n');
+    s.append("end\n");
     s.append("complete -c thebacknd -f\n");
     s.append("complete -c thebacknd -n __fish_use_subcommand -s h -l help -d 'Show this help and exit.'\n");
     s.append("complete -c thebacknd -n __fish_use_subcommand -s V -l version -d 'Print the version and exit.'\n");
@@ -244,6 +286,9 @@ final class CompletionCommand implements Command {
       }
       if (spec.arguments().stream().anyMatch(a -> isFile(a.label()))) {
         s.append("complete -c thebacknd").append(when).append(" -F\n");
+      }
+      if (takesVmName(spec)) {
+        s.append("complete -c thebacknd").append(when).append(" -a '(__thebacknd_vm_names)'\n");
       }
       for (String word : words(spec)) {
         String description = spec.subcommand(word).map(c -> " -d " + fishQuote(c.spec().summary())).orElse("");

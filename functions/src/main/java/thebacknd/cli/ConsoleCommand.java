@@ -23,9 +23,10 @@ final class ConsoleCommand implements Command {
   public int run(Invocation in) {
     ApiOptions api = ApiOptions.of(in);
     String name = in.positional(0);
-    Reply reply = api.client(in.env()).get(Endpoint.CONSOLE, Map.of("name", name));
-    return Answer.print(in, api, reply, (out, body) -> {
-      String output = body.path("output").asText("");
+    ApiReply reply = api.client(in.env()).get(Endpoint.CONSOLE, Map.of("name", name));
+    return ReplyPrinter.print(in, api, reply, (out, body) -> {
+      // The serial console is the kernel's and systemd's, not a program's: its escapes are shown, not obeyed.
+      String output = Render.safeLines(body.path("output").asText(""));
       if (output.isEmpty()) {
         in.err().println("thebacknd: EC2 has no console output for " + name + " yet; try again in a minute");
         in.err().flush();

@@ -54,16 +54,16 @@ final class HttpApiClient implements ApiClient {
   }
 
   @Override
-  public Reply call(Endpoint endpoint, Object body) {
+  public ApiReply call(Endpoint endpoint, Object body) {
     return send(endpoint, Map.of(), body == null ? "" : JsonValue.write(body));
   }
 
   @Override
-  public Reply get(Endpoint endpoint, Map<String, String> query) {
+  public ApiReply get(Endpoint endpoint, Map<String, String> query) {
     return send(endpoint, query, "");
   }
 
-  private Reply send(Endpoint endpoint, Map<String, String> query, String text) {
+  private ApiReply send(Endpoint endpoint, Map<String, String> query, String text) {
     URI uri = resolve(endpoint, query);
     try {
       HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
@@ -120,7 +120,7 @@ final class HttpApiClient implements ApiClient {
     return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
   }
 
-  private static Reply reply(int status, String text) {
+  private static ApiReply reply(int status, String text) {
     JsonValue body;
     try {
       body = JsonValue.parse(text);
@@ -131,11 +131,11 @@ final class HttpApiClient implements ApiClient {
     if (status >= 400 && !body.has("error")) {
       return gatewayError(status, body.path("message").asText(text.strip()));
     }
-    return new Reply(status, text, body);
+    return new ApiReply(status, text, body);
   }
 
-  private static Reply gatewayError(int status, String message) {
+  private static ApiReply gatewayError(int status, String message) {
     Object error = JsonValue.object("error", JsonValue.object("code", "http_" + status, "message", Failure.excerpt(message, 200)));
-    return Reply.of(status, JsonValue.write(error));
+    return ApiReply.of(status, JsonValue.write(error));
   }
 }

@@ -74,7 +74,9 @@ final class Invocation {
       }
       Option option = spec.option(name).orElse(null);
       if (option == null) {
-        throw usage(command, "Unknown option: '" + token + "'");
+        List<String> names = new ArrayList<>(Spec.HELP.names());
+        spec.shownOptions().forEach(o -> names.addAll(o.names()));
+        throw usage(command, "Unknown option: '" + token + "'" + DidYouMean.hint(name, names));
       }
       if (!option.takesValue()) {
         if (equals > 0) {
@@ -146,6 +148,20 @@ final class Invocation {
     } catch (NumberFormatException e) {
       throw usage("Invalid value for option '" + name + "': '" + value + "' is not a whole number");
     }
+  }
+
+  /** A whole number of at least 1 (minutes, seconds…), or null when not given; 0 or less is a usage error. */
+  Integer positiveValue(String name) {
+    Integer value = intValue(name);
+    if (value != null && value < 1) {
+      throw usage("Invalid value for option '" + name + "': " + value + " (at least 1)");
+    }
+    return value;
+  }
+
+  int positiveValue(String name, int whenAbsent) {
+    Integer value = positiveValue(name);
+    return value == null ? whenAbsent : value;
   }
 
   int intValue(String name, int whenAbsent) {

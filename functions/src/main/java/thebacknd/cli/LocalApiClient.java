@@ -18,19 +18,19 @@ final class LocalApiClient implements ApiClient {
   }
 
   @Override
-  public Reply call(Endpoint endpoint, Object body) {
+  public ApiReply call(Endpoint endpoint, Object body) {
     // A missing setting is the caller's configuration error (exit 2), not a failed call.
     app.requireReadyFor(endpoint);
     return reply(app.api().handle(ApiRequest.to(endpoint, body == null ? null : JsonValue.write(body)).from(user)));
   }
 
   @Override
-  public Reply get(Endpoint endpoint, Map<String, String> query) {
+  public ApiReply get(Endpoint endpoint, Map<String, String> query) {
     app.requireReadyFor(endpoint);
     return reply(app.api().handle(new ApiRequest(endpoint.method, endpoint.path, query, null).from(user)));
   }
 
-  private static Reply reply(ApiResponse response) {
-    return Reply.of(response.status(), response.bodyText());
+  private static ApiReply reply(ApiResponse response) {
+    return ApiReply.of(response.status(), response.bodyText());
   }
 }

@@ -42,15 +42,15 @@ final class LogReader {
    * answer to {@code page}; true when any chunk came. A throttled or briefly failing API (429,
    * 502-504) is asked again at the next read; any other error answer is a {@link CliException}.
    */
-  boolean read(Consumer<String> text, Consumer<Reply> page) {
+  boolean read(Consumer<String> text, Consumer<ApiReply> page) {
     boolean any = false;
     for (int pages = 0; pages < MAX_PAGES; pages++) {
-      Reply reply = client.get(Endpoint.LOGS, Map.of(parameter, value, "after", Long.toString(next)));
+      ApiReply reply = client.get(Endpoint.LOGS, Map.of(parameter, value, "after", Long.toString(next)));
       if (reply.worthRetrying()) {
         return any;
       }
       if (reply.failed()) {
-        throw new CliException(Main.FAILED, reply.describe());
+        throw new CliException(reply.exitCode(), reply.describe());
       }
       JsonValue body = reply.body();
       page.accept(reply);

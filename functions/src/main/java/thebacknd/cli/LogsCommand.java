@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import thebacknd.cli.Spec.Argument;
 import thebacknd.cli.Spec.Option;
-import thebacknd.edge.Endpoint;
 
 final class LogsCommand implements Command {
 
@@ -13,9 +12,9 @@ final class LogsCommand implements Command {
           "Print a VM's output: its program's stdout and stderr, or for a toplevel its agent's log "
               + "(phases, Nix, switch-to-configuration, a failed unit's journal). With -f, follow it "
               + "until it ends.",
-          "Give NAME for a live VM, or --vm-id for any VM: its output is kept for days after it is "
-              + "gone.")
-      .arguments(Argument.optional("NAME", "A live VM's name, as list shows it."))
+          "Give NAME (the VM that last had that name, also once it is gone; its vm_id is said on "
+              + "stderr), or --vm-id for any VM: its output is kept for days after it is gone.")
+      .arguments(Argument.optional("NAME", "A VM's name, as list shows it."))
       .options(
           Option.value("--vm-id", "ID", "The VM's vm_id, also once it is gone."),
           Option.flag("-f, --follow", "Keep printing what arrives until the output ends or the VM is gone."),
@@ -39,13 +38,20 @@ final class LogsCommand implements Command {
     if ((name == null) == (vmId == null)) {
       throw in.usage("give either NAME or --vm-id ID");
     }
+    if (vmId != null && !VmIds.valid(vmId)) {
+      throw in.usage("invalid --vm-id " + Render.safe(vmId) + ": a vm_id is a lowercase UUID, as run and list --wide print it");
+    }
     boolean follow = in.flag("--follow");
-    int timeoutMinutes = in.intValue("--timeout", 720);
-    int pollMillis = Math.max(50, in.intValue("--poll-millis", 500));
+    int timeoutMinutes = in.positiveValue("--timeout", 720);
+    int pollMillis = Math.max(50, in.positiveValue("--poll-millis", 500));
     ApiClient client = api.client(in.env());
     Printer printer = new Printer(in, api.json);
     LogReader logs = name != null ? LogReader.byName(client, name) : LogReader.byVmId(client, vmId);
     logs.read(printer::text, printer::page);
+    if (name != null && logs.vmId() != null) {
+      // Its output stays readable by vm_id once the name belongs to another VM.
+      printer.note(name + " is vm_id " + logs.vmId());
+    }
     Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
     Instant nextLivenessCheck = Instant.now().plus(LIVENESS_EVERY);
     while (follow && !logs.done() && Instant.now().isBefore(deadline)) {
@@ -53,7 +59,7 @@ final class LogsCommand implements Command {
       logs.read(printer::text, printer::page);
       if (!logs.done() && Instant.now().isAfter(nextLivenessCheck)) {
         nextLivenessCheck = Instant.now().plus(LIVENESS_EVERY);
-        if (!live(client, logs.vmId())) {
+        if (!VmWatch.isListed(client, logs.vmId())) {
           logs.read(printer::text, printer::page); // what arrived just before it went
           if (!logs.done()) {
             printer.note("the VM is gone; its output ends here, unfinished");
@@ -69,19 +75,6 @@ final class LogsCommand implements Command {
     return Main.OK;
   }
 
-  private static boolean live(ApiClient client, String vmId) {
-    Reply listed = client.call(Endpoint.LIST, null);
-    if (listed.failed()) {
-      throw new CliException(Main.FAILED, listed.describe());
-    }
-    for (JsonValue vm : listed.body().path("vms")) {
-      if (vmId.equals(vm.path("vm_id").asText())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** Output text on stdout; with --json, every answer of GET /logs as one line (JSON Lines) instead. */
   private record Printer(Invocation in, boolean json) {
 
@@ -92,7 +85,7 @@ final class LogsCommand implements Command {
       }
     }
 
-    void page(Reply reply) {
+    void page(ApiReply reply) {
       if (json) {
         in.out().println(reply.body());
         in.out().flush();

@@ -70,6 +70,11 @@ public final class Main {
       err.println("thebacknd: " + f.getMessage());
       return f.kind() == Failure.Kind.BAD_REQUEST ? USAGE : FAILED;
     } catch (Exception | LinkageError e) {
+      String setting = AwsSettings.explain(e);
+      if (setting != null) {
+        err.println("thebacknd: configuration error: " + setting);
+        return USAGE;
+      }
       if ("true".equals(env.get("THEBACKND_DEBUG"))) {
         throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
       }
@@ -105,7 +110,11 @@ public final class Main {
       }
     }
     if (command == null) {
-      throw new CliException(USAGE, "Unknown command: '" + first + "' (see thebacknd --help)");
+      List<String> names = new java.util.ArrayList<>();
+      for (Command candidate : COMMANDS) {
+        names.add(candidate.spec().name());
+      }
+      throw new CliException(USAGE, "Unknown command: '" + first + "'" + DidYouMean.hint(first, names) + " (see thebacknd --help)");
     }
     String name = "thebacknd " + first;
     List<String> rest = args.subList(1, args.size());
@@ -116,8 +125,10 @@ public final class Main {
       }
       Command sub = command.spec().subcommand(next).orElse(null);
       if (sub == null) {
+        List<String> names = new java.util.ArrayList<>();
+        command.spec().subcommands().forEach(c -> names.add(c.spec().name()));
         throw new CliException(USAGE, (next.isEmpty() ? "a " + command.spec().name() + " command is required"
-            : "Unknown command: '" + next + "'") + " (see " + name + " --help)");
+            : "Unknown command: '" + next + "'" + DidYouMean.hint(next, names)) + " (see " + name + " --help)");
       }
       command = sub;
       name = name + " " + next;

@@ -3,8 +3,7 @@ package thebacknd.cli;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
-import thebacknd.edge.Endpoint;
+import thebacknd.cli.VmWatch.Sighting;
 
 /**
  * {@code run PROGRAM --wait} (DESIGN §7, §9): the VM's phases on stderr, the program's output on
@@ -15,8 +14,6 @@ final class ProgramWait {
 
   /** The exit code when the program never finished (docker run's, for its own failures). */
   static final int NOT_FINISHED = 125;
-  /** Polls allowed before a just-created VM first shows up in list (EC2 is eventually consistent). */
-  private static final int NOT_YET_LISTED_ROUNDS = 5;
   /** How long to wait for what the agent sends after a verdict (its log after `failed`, the exit code after the output). */
   private static final Duration SETTLE = Duration.ofSeconds(15);
 
@@ -44,59 +41,56 @@ final class ProgramWait {
   }
 
   int follow(JsonValue created) throws InterruptedException {
-    String vmId = created.path("vm_id").asText();
-    String name = created.path("name").asText();
-    LogReader logs = LogReader.byVmId(client, vmId);
+    VmWatch watch = new VmWatch(client, created);
+    try (VmWatch.InterruptNotice notice = watch.noticeOnInterrupt(err)) {
+      return follow(watch, LogReader.byVmId(client, watch.lastSeen().path("vm_id").asText()));
+    }
+  }
+
+  private int follow(VmWatch watch, LogReader logs) throws InterruptedException {
+    String name = watch.name();
     Instant deadline = Instant.now().plus(timeout);
     Instant nextList = Instant.now();
     Instant outputEnded = null;
     Instant reportedFinished = null;
     String lastPhase = null;
-    String lastDetail = null;
-    boolean seen = false;
     boolean started = false;
-    int unseenRounds = 0;
     while (Instant.now().isBefore(deadline)) {
       if (!Instant.now().isBefore(nextList)) {
         nextList = Instant.now().plus(listEvery);
-        Optional<JsonValue> vm;
-        try {
-          vm = listed(vmId);
-        } catch (AskAgain throttled) {
-          Thread.sleep(logsEvery.toMillis());
-          continue;
+        Sighting sighting = watch.poll();
+        if (sighting instanceof Sighting.Gone) {
+          return gone(logs, watch, lastPhase);
         }
-        if (vm.isEmpty() && (seen || unseenRounds++ >= NOT_YET_LISTED_ROUNDS)) {
-          return gone(logs, name, lastPhase, lastDetail);
+        if (sighting instanceof Sighting.Unreachable unreachable) {
+          return giveUp("stopped waiting: " + unreachable.why(), watch);
         }
-        if (vm.isPresent()) {
-          seen = true;
-          String phase = vm.get().path("phase").asText(null);
-          if (phase != null && !phase.equals(lastPhase)) {
+        if (sighting instanceof Sighting.Listed listed) {
+          JsonValue vm = listed.vm();
+          String phase = watch.phase();
+          if (listed.newPhase()) {
             lastPhase = phase;
-            lastDetail = vm.get().path("phase_detail").asText(null);
-            phaseLine(name, phase, lastDetail);
+            phaseLine(name, phase, Render.safe(vm.path("phase_detail").asText(null)));
           }
           if ("unresponsive".equals(phase)) {
-            err.println("thebacknd: " + name + " never reported past booting within THEBACKND_BOOT_TIMEOUT_MINUTES; destroy-old will"
-                + " terminate it; its serial console may tell why: thebacknd console " + name);
+            err.println("thebacknd: " + VmWatch.unresponsive(name));
             err.flush();
             return NOT_FINISHED;
           }
           started |= "running".equals(phase) || "finished".equals(phase);
           if ("failed".equals(phase)) {
-            return failed(logs, vm.get(), started);
+            return failed(logs, vm, started);
           }
-          if ("finished".equals(phase) && vm.get().hasNonNull("exit_code") && reportedFinished == null) {
+          if ("finished".equals(phase) && vm.hasNonNull("exit_code") && reportedFinished == null) {
             reportedFinished = Instant.now();
           }
         }
       }
       if (started) {
-        logs.read(this::print, page -> {});
+        readOutput(logs);
       }
       if (logs.done() && logs.exitCode() != null) {
-        return finished(name, lastPhase, logs.exitCode());
+        return finished(watch, lastPhase, logs.exitCode());
       }
       if (logs.done() && outputEnded == null) {
         outputEnded = Instant.now();
@@ -104,10 +98,10 @@ final class ProgramWait {
       // The report came but the output did not end: delivery stopped (the output limit, the API
       // unreachable); the console still has it. The exit code is what the caller waits for.
       if (reportedFinished != null && Instant.now().isAfter(reportedFinished.plus(SETTLE))) {
-        Integer code = exitCodeOf(listed(vmId));
+        JsonValue vm = watch.lastSeen();
         err.println("thebacknd: " + name + ": the program finished, but its output did not all arrive (see thebacknd console " + name + ")");
         err.flush();
-        return code != null ? code : NOT_FINISHED;
+        return vm.hasNonNull("exit_code") ? vm.path("exit_code").asInt() : NOT_FINISHED;
       }
       if (outputEnded != null && Instant.now().isAfter(outputEnded.plus(SETTLE))) {
         err.println("thebacknd: " + name + ": the output ended but no exit code was reported");
@@ -116,9 +110,22 @@ final class ProgramWait {
       }
       Thread.sleep(logsEvery.toMillis());
     }
-    err.println("thebacknd: gave up waiting after " + timeout.toMinutes() + " minutes; the VM keeps running until it expires (thebacknd logs " + name + " -f)");
+    return giveUp("gave up waiting after " + Render.minutes(timeout.toMinutes()), watch);
+  }
+
+  private int giveUp(String why, VmWatch watch) {
+    err.println("thebacknd: " + why + "; " + VmWatch.goesOn(watch.lastSeen()) + " (its output: thebacknd logs " + watch.name() + " -f)");
     err.flush();
     return NOT_FINISHED;
+  }
+
+  /** New output, if the API answers; a failing read is tried again at the next round. */
+  private void readOutput(LogReader logs) {
+    try {
+      logs.read(this::print, page -> {});
+    } catch (thebacknd.Failure unreachableForAMoment) {
+      // The list poll counts failures and gives up; the output is read again next round.
+    }
   }
 
   /**
@@ -126,14 +133,16 @@ final class ProgramWait {
    * whose interruption notice came (phase {@code interrupted}) may still finish in the two minutes
    * AWS gives it; gone without an exit code, AWS took it back.
    */
-  private int gone(LogReader logs, String name, String lastPhase, String lastDetail) {
+  private int gone(LogReader logs, VmWatch watch, String lastPhase) {
+    String name = watch.name();
+    String lastDetail = Render.safe(watch.lastSeen().path("phase_detail").asText(null));
     try {
       logs.read(this::print, page -> {});
     } catch (CliException nothingKept) {
       // A VM that never sent anything and is gone: nothing to show.
     }
     if (logs.exitCode() != null) {
-      return finished(name, lastPhase, logs.exitCode());
+      return finished(watch, lastPhase, logs.exitCode());
     }
     if ("interrupted".equals(lastPhase)) {
       err.println("thebacknd: " + name + " is gone before its program finished: AWS reclaimed its spot capacity ("
@@ -159,45 +168,24 @@ final class ProgramWait {
       Thread.sleep(logsEvery.toMillis());
     } while (Instant.now().isBefore(until));
     err.println("thebacknd: the VM failed: " + Render.text(vm, "phase_detail"));
+    err.println("thebacknd: " + ToplevelWait.keptForDebugging(vm));
     err.flush();
     Integer code = vm.hasNonNull("exit_code") ? Integer.valueOf(vm.path("exit_code").asInt()) : logs.exitCode();
     return code != null ? code : NOT_FINISHED;
-  }
-
-  /** GET /list was throttled or failed for a moment: ask again at the next poll. */
-  private static final class AskAgain extends RuntimeException {
-    AskAgain() {
-      super(null, null, false, false);
-    }
-  }
-
-  private Optional<JsonValue> listed(String vmId) {
-    Reply listed = client.call(Endpoint.LIST, null);
-    if (listed.worthRetrying()) {
-      throw new AskAgain();
-    }
-    if (listed.failed()) {
-      throw new CliException(NOT_FINISHED, listed.describe());
-    }
-    for (JsonValue vm : listed.body().path("vms")) {
-      if (vmId.equals(vm.path("vm_id").asText())) {
-        return Optional.of(vm);
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static Integer exitCodeOf(Optional<JsonValue> vm) {
-    return vm.filter(v -> v.hasNonNull("exit_code")).map(v -> v.path("exit_code").asInt()).orElse(null);
   }
 
   /**
    * The program's exit code; its {@code finished} phase line first when no poll saw it (a quick
    * program can start, end and take its VM away between two polls).
    */
-  private int finished(String name, String lastPhase, int exitCode) {
+  private int finished(VmWatch watch, String lastPhase, int exitCode) {
     if (!"finished".equals(lastPhase)) {
-      phaseLine(name, "finished", "exit code " + exitCode);
+      phaseLine(watch.name(), "finished", "exit code " + exitCode);
+    }
+    if (!quiet) {
+      err.println("thebacknd: " + watch.name() + " was vm_id " + Render.text(watch.lastSeen(), "vm_id")
+          + " (its output stays readable: thebacknd logs --vm-id " + Render.text(watch.lastSeen(), "vm_id") + ")");
+      err.flush();
     }
     return exitCode;
   }

@@ -43,6 +43,8 @@ final class RunCommand implements Command {
           Option.value("--ttl", "MINUTES", "Lifetime in minutes before the VM destroys itself."),
           Option.flag("--wait", "Show the VM's phases until it is running (or failed); for a program, its output and exit code."),
           Option.value("--wait-timeout", "MINUTES", "Give up waiting after this long (default: 15)."),
+          Option.flag("--queue", "At the cap of live VMs, wait for one to be free instead of failing."),
+          Option.value("--queue-timeout", "MINUTES", "With --queue, give up after this long (default: 10); nothing is launched then."),
           Option.value("--poll-seconds", "SECONDS", "How often --wait reads the phase (default: 2).").hidden(),
           Option.value("--logs-poll-millis", "MILLIS", "How often --wait reads a program's output (default: 500).").hidden())
       .options(ApiOptions.OPTIONS);
@@ -60,12 +62,6 @@ final class RunCommand implements Command {
   /** One run of the command: its options, read once, then create (and follow). */
   private static final class Run {
 
-    /** Polls allowed before a just-created VM first shows up in list. */
-    private static final int NOT_YET_LISTED_ROUNDS = 5;
-    /** Lines of a failed VM's log shown by run --wait. */
-    private static final int LOG_TAIL_LINES = 20;
-    private static final int LOG_TAIL_ROUNDS = 5;
-
     private final Invocation in;
     private final ApiOptions api;
     private final String attr;
@@ -75,6 +71,8 @@ final class RunCommand implements Command {
     private final Integer ttlMinutes;
     private final boolean waitForPhase;
     private final int waitTimeoutMinutes;
+    private final boolean queue;
+    private final int queueTimeoutMinutes;
     private final int pollSeconds;
     private final int logsPollMillis;
     /** PATH (or -A's FILE), and a program's arguments. */
@@ -88,17 +86,22 @@ final class RunCommand implements Command {
       this.binary = in.flag("--binary");
       this.instanceTypes = instanceTypes(in.value("--type"));
       this.spot = in.flag("--spot");
-      this.ttlMinutes = in.intValue("--ttl");
+      this.ttlMinutes = in.positiveValue("--ttl");
       this.waitForPhase = in.flag("--wait");
-      this.waitTimeoutMinutes = in.intValue("--wait-timeout", 15);
-      this.pollSeconds = in.intValue("--poll-seconds", 2);
-      this.logsPollMillis = in.intValue("--logs-poll-millis", 500);
+      this.waitTimeoutMinutes = in.positiveValue("--wait-timeout", 15);
+      this.queue = in.flag("--queue");
+      this.queueTimeoutMinutes = in.positiveValue("--queue-timeout", 10);
+      if (in.value("--queue-timeout") != null && !queue) {
+        throw in.usage("--queue-timeout is for --queue");
+      }
+      this.pollSeconds = in.positiveValue("--poll-seconds", 2);
+      this.logsPollMillis = in.positiveValue("--logs-poll-millis", 500);
     }
 
     int call() throws Exception {
       splitPositionals();
       Map<String, Object> body = new LinkedHashMap<>();
-      String target = attr != null ? build() : path;
+      String target = attr != null ? build() : path == null ? null : StoreLinks.resolve(path);
       boolean program = target != null && isBinary(target);
       if (target != null) {
         body.put(program ? "nix_binary" : "nix_toplevel", validated(target));
@@ -126,20 +129,72 @@ final class RunCommand implements Command {
         return runProgram(body);
       }
       ApiClient client = api.client(in.env());
-      Reply created = client.call(Endpoint.CREATE, body);
+      ApiReply created = create(client, body);
       if (created.failed()) {
-        return Answer.error(in, created);
+        return ReplyPrinter.error(in, created);
       }
       JsonValue vm = created.body().path("vm");
       PrintWriter out = in.out();
       if (!waitForPhase) {
-        return Answer.print(in, api, created, (o, b) -> o.println("Created " + Render.summary(vm, Instant.now())));
+        return ReplyPrinter.print(in, api, created, (o, b) -> o.println("Created " + Render.summary(vm, Instant.now())));
       }
       if (!api.json) {
         out.println("Created " + Render.summary(vm, Instant.now()));
         out.flush();
       }
-      return waitForPhase(client, vm.path("vm_id").asText());
+      return new ToplevelWait(client, out, in.err(), api.json, Duration.ofSeconds(Math.max(1, pollSeconds)),
+          Duration.ofMinutes(waitTimeoutMinutes)).follow(vm);
+    }
+
+    /**
+     * POST /create; with --queue, asked again while the cap of live VMs is reached (429
+     * cap_reached), until a VM is free or --queue-timeout, saying how many are in use.
+     */
+    private ApiReply create(ApiClient client, Map<String, Object> body) throws InterruptedException {
+      ApiReply created = client.call(Endpoint.CREATE, body);
+      Instant until = Instant.now().plus(Duration.ofMinutes(queueTimeoutMinutes));
+      String said = null;
+      while (queue && capReached(created)) {
+        if (!Instant.now().isBefore(until)) {
+          in.err().println("thebacknd: no VM became free within " + Render.minutes(queueTimeoutMinutes) + " (--queue-timeout); nothing was launched");
+          in.err().flush();
+          return created;
+        }
+        String waiting = "waiting for a free VM (" + inUse(client, created) + ")";
+        if (!waiting.equals(said)) {
+          in.err().println("thebacknd: " + waiting);
+          in.err().flush();
+          said = waiting;
+        }
+        Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());
+        created = client.call(Endpoint.CREATE, body);
+      }
+      return created;
+    }
+
+    private static boolean capReached(ApiReply reply) {
+      return reply.status() == 429 && "cap_reached".equals(reply.body().path("error").path("code").asText());
+    }
+
+    /** "10 of 10 in use": the live VMs listed, of the cap the 429's message names ("The cap of 10 live VMs…"). */
+    private static String inUse(ApiClient client, ApiReply capReached) {
+      ApiReply listed;
+      try {
+        listed = client.call(Endpoint.LIST, null);
+      } catch (thebacknd.Failure unreachable) {
+        return "the cap is reached";
+      }
+      String live = listed.failed() ? "?" : Integer.toString(listed.body().path("vms").size());
+      String message = capReached.body().path("error").path("message").asText("");
+      int digit = 0;
+      while (digit < message.length() && !Character.isDigit(message.charAt(digit))) {
+        digit++;
+      }
+      int end = digit;
+      while (end < message.length() && Character.isDigit(message.charAt(end))) {
+        end++;
+      }
+      return live + (end > digit ? " of " + message.substring(digit, end) : "") + " in use";
     }
 
     /** {@code --type a,b,c}: the types in order of preference (none when not given). */
@@ -178,10 +233,10 @@ final class RunCommand implements Command {
       PrintWriter err = in.err();
       try {
         ApiClient client = api.client(in.env());
-        Reply created = client.call(Endpoint.CREATE, body);
+        ApiReply created = create(client, body);
         if (created.failed()) {
-          Answer.error(in, created);
-          return ProgramWait.NOT_FINISHED;
+          ReplyPrinter.error(in, created);
+          return created.exitCode() == Main.USAGE ? Main.USAGE : ProgramWait.NOT_FINISHED;
         }
         JsonValue vm = created.body().path("vm");
         err.println(api.json ? created.text().strip() : "Created " + Render.summary(vm, Instant.now()));
@@ -215,10 +270,28 @@ final class RunCommand implements Command {
     }
 
     private String validated(String target) {
+      String valid;
       try {
-        return isBinary(target) ? BinaryPath.parse(target).toString() : StorePath.parse(target).toString();
+        valid = isBinary(target) ? BinaryPath.parse(target).toString() : StorePath.parse(target).toString();
       } catch (IllegalArgumentException e) {
         throw in.usage("invalid PATH " + target + ": " + e.getMessage());
+      }
+      if (isBinary(target)) {
+        checkProgramHere(BinaryPath.parse(valid));
+      }
+      return valid;
+    }
+
+    /**
+     * When this machine has the store path, a program missing from it (or not executable) cannot
+     * run on the VM either: said now, and nothing is launched. Otherwise the VM's agent checks it.
+     */
+    private void checkProgramHere(BinaryPath program) {
+      Path store = Path.of(program.storePath().toString());
+      Path file = Path.of(program.toString());
+      if (Files.isDirectory(store) && !(Files.isRegularFile(file) && Files.isExecutable(file))) {
+        throw new CliException(Main.USAGE, "no such program " + program + (Files.exists(file) ? " (it is not an executable file)" : "")
+            + ": " + store + " is on this machine and does not hold it; nothing was launched");
       }
     }
 
@@ -248,122 +321,6 @@ final class RunCommand implements Command {
       return Optional.ofNullable(in.env().get("THEBACKND_SCRIPTS_DIR"))
           .map(Path::of)
           .orElseThrow(() -> new ConfigException("THEBACKND_SCRIPTS_DIR is not set; run through toplevel-scripts/thebacknd"));
-    }
-
-    /** Polls list until the VM is running, finished or failed, or the timeout; bounded by design. */
-    private int waitForPhase(ApiClient client, String vmId) throws InterruptedException {
-      PrintWriter out = in.out();
-      PrintWriter err = in.err();
-      long rounds = Math.max(1, Duration.ofMinutes(waitTimeoutMinutes).toSeconds() / Math.max(1, pollSeconds));
-      String lastPhase = null;
-      JsonValue lastSeen = null;
-      for (long round = 0; round < rounds; round++) {
-        Reply listed = client.call(Endpoint.LIST, null);
-        if (listed.failed()) {
-          return Answer.error(in, listed);
-        }
-        Optional<JsonValue> vm = find(listed.body().path("vms"), vmId);
-        if (vm.isEmpty() && lastSeen == null && round < NOT_YET_LISTED_ROUNDS) {
-          // EC2's DescribeInstances is eventually consistent: a new VM may take a moment to show.
-          Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());
-          continue;
-        }
-        if (vm.isEmpty()) {
-          // A program's VM destroys itself as soon as the program exits, which can be quicker than
-          // one poll; a failed program would have reported `failed` and stayed up for debugging.
-          boolean programDone = "finished".equals(lastPhase)
-              || (lastSeen != null && lastSeen.hasNonNull("nix_binary") && lastPhase != null && !"failed".equals(lastPhase));
-          if (programDone && !api.json) {
-            out.println(Render.text(lastSeen, "name") + ": finished (the program exited and the VM destroyed itself)");
-            out.flush();
-          }
-          finish(out, lastSeen, programDone ? null : "interrupted".equals(lastPhase)
-              ? "the VM is gone: AWS reclaimed its spot capacity (" + Render.text(lastSeen, "phase_detail") + ")"
-              : "the VM is gone (last phase: " + Objects.requireNonNullElse(lastPhase, "none") + ")");
-          return programDone ? Main.OK : Main.FAILED;
-        }
-        lastSeen = vm.get();
-        String phase = vm.get().path("phase").asText();
-        if (phase != null && !phase.equals(lastPhase)) {
-          lastPhase = phase;
-          if (!api.json) {
-            String detail = Render.text(vm.get(), "phase_detail");
-            out.println(Render.text(vm.get(), "name") + ": " + phase + ("-".equals(detail) ? "" : " (" + detail + ")"));
-            out.flush();
-          }
-        }
-        if ("running".equals(phase) || "finished".equals(phase)) {
-          finish(out, lastSeen, null);
-          return Main.OK;
-        }
-        if ("failed".equals(phase)) {
-          finish(out, lastSeen, "the VM failed: " + Render.text(vm.get(), "phase_detail"));
-          showLogTail(client, vmId, Render.text(vm.get(), "name"));
-          return Main.FAILED;
-        }
-        if ("interrupted".equals(phase)) {
-          finish(out, lastSeen, "the VM will not get there: AWS is reclaiming its spot capacity (" + Render.text(vm.get(), "phase_detail")
-              + "); run it again, or without --spot");
-          return Main.FAILED;
-        }
-        if ("unresponsive".equals(phase)) {
-          String name = Render.text(vm.get(), "name");
-          finish(out, lastSeen, "the VM never reported past booting within THEBACKND_BOOT_TIMEOUT_MINUTES (unresponsive); destroy-old"
-              + " will terminate it; its serial console may tell why: thebacknd console " + name);
-          return Main.FAILED;
-        }
-        Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());
-      }
-      err.println("thebacknd: gave up waiting after " + waitTimeoutMinutes + " minutes; the VM keeps running until it expires");
-      return Main.FAILED;
-    }
-
-    /**
-     * The last lines of a failed VM's log (what its agent sent: DESIGN §9), on stderr. The agent
-     * sends the end of its log just after reporting `failed`: waited for, a few seconds at most.
-     */
-    private void showLogTail(ApiClient client, String vmId, String name) throws InterruptedException {
-      StringBuilder log = new StringBuilder();
-      LogReader reader = LogReader.byVmId(client, vmId);
-      try {
-        for (int round = 0; round < LOG_TAIL_ROUNDS; round++) {
-          reader.read(log::append, page -> {});
-          if (reader.done()) {
-            break;
-          }
-          Thread.sleep(Duration.ofSeconds(1).toMillis());
-        }
-      } catch (CliException | thebacknd.Failure unavailable) {
-        // The verdict is already printed; the log is a bonus (no output bucket, an old agent…).
-      }
-      List<String> lines = log.toString().lines().toList();
-      if (lines.isEmpty()) {
-        return;
-      }
-      PrintWriter err = in.err();
-      err.println("thebacknd: the last lines of its log (all of it: thebacknd logs " + name + "):");
-      lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()).forEach(l -> err.println("  | " + l));
-      err.flush();
-    }
-
-    private void finish(PrintWriter out, JsonValue vm, String problem) {
-      if (api.json && vm != null) {
-        out.println(JsonValue.write(JsonValue.object("vm", vm)));
-        out.flush();
-      }
-      if (problem != null) {
-        in.err().println("thebacknd: " + problem);
-        in.err().flush();
-      }
-    }
-
-    private static Optional<JsonValue> find(JsonValue vms, String vmId) {
-      for (JsonValue vm : vms) {
-        if (vmId.equals(vm.path("vm_id").asText())) {
-          return Optional.of(vm);
-        }
-      }
-      return Optional.empty();
     }
   }
 }

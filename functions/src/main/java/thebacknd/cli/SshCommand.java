@@ -10,12 +10,13 @@ import java.util.Optional;
 import thebacknd.cli.Spec.Argument;
 import thebacknd.cli.Spec.Option;
 import thebacknd.config.ConfigException;
-import thebacknd.edge.Endpoint;
 
 final class SshCommand implements Command {
 
   /** The exit code ssh gives for its own errors (connection, authentication). */
   private static final int SSH_FAILED = 255;
+  /** An unreachable VM (port 22 closed to you, no route) fails within this, instead of hanging. */
+  private static final int CONNECT_TIMEOUT_SECONDS = 15;
 
   static final Spec SPEC = Spec.of("ssh", "Open a shell on a live VM, or run COMMAND there.")
       .description(
@@ -40,18 +41,14 @@ final class SshCommand implements Command {
     String name = in.positional(0);
     List<String> command = in.positionals().subList(1, in.positionals().size());
     Path key = identity(in);
-    Reply listed = ApiOptions.of(in).client(in.env()).call(Endpoint.LIST, null);
-    if (listed.failed()) {
-      return Answer.error(in, listed);
-    }
-    JsonValue vm = find(listed.body().path("vms"), name)
+    JsonValue vm = VmWatch.byName(ApiOptions.of(in).client(in.env()), name)
         .orElseThrow(() -> new CliException(Main.FAILED, "No live VM is named " + name + "."));
     String ip = publicIp(vm).orElseThrow(() -> new CliException(
         Main.FAILED,
         name + " has no public IP address (its subnet gives none): reach it from inside the VPC, or launch it in a public subnet."));
     List<String> argv = new ArrayList<>();
     argv.add(program(in, "ssh"));
-    argv.addAll(List.of("-i", key.toString(), "-o", "IdentitiesOnly=yes"));
+    argv.addAll(List.of("-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=" + CONNECT_TIMEOUT_SECONDS));
     // A fresh VM's host key cannot be known in advance: trust it on first use, under the instance
     // id (an IP address is reused by other VMs), and refuse a different key for the same instance.
     argv.addAll(List.of(
@@ -85,15 +82,6 @@ final class SshCommand implements Command {
       throw new ConfigException("the SSH key " + key + " is not a readable file");
     }
     return key;
-  }
-
-  private static Optional<JsonValue> find(JsonValue vms, String name) {
-    for (JsonValue vm : vms) {
-      if (name.equals(vm.path("name").asText())) {
-        return Optional.of(vm);
-      }
-    }
-    return Optional.empty();
   }
 
   /** Its public IPv4 address, else an IPv6 one. */

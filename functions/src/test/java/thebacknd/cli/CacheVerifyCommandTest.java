@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -66,6 +67,31 @@ class CacheVerifyCommandTest {
     assertEquals(0, human.exitCode(), "trusted, whatever it is used for: " + human.err());
     assertTrue(human.out().contains("agent:        none (as a toplevel, create refuses it: 422 toplevel_without_agent)"), human.out());
     assertTrue(Json.parse(json.out()).path("agent").isNull(), json.out());
+  }
+
+  @Test
+  void saysTheAgentIsUnknownWhenTheWalkStoppedAtTheRoot() {
+    TinyClosure closure = nix.buildTinyClosure();
+    CacheBucket bucket = nix.push(closure.top(), "cache", key);
+    NixKey other = nix.key("cli-test-other");
+
+    Run run = run(motoEnv(), "cache", "verify", "--cache", bucket.httpUrl(), "--trusted-key", other.publicKey(), closure.top().toString());
+
+    assertEquals(1, run.exitCode(), run.err());
+    assertTrue(run.out().contains("agent:        unknown (the walk stopped at the root)"), run.out());
+  }
+
+  /** {@code ./result}, the symlink nix-build leaves, is the store path it points to. */
+  @Test
+  void followsAResultSymlinkIntoTheStore() throws Exception {
+    TinyClosure closure = nix.buildTinyClosure();
+    CacheBucket bucket = nix.push(closure.top(), "cache", key);
+    Path result = Files.createSymbolicLink(Files.createTempDirectory(work, "build").resolve("result"), Path.of(closure.top().toString()));
+
+    Run run = run(env(bucket.httpUrl()), "cache", "verify", result.toString());
+
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("in the closure of " + closure.top()), run.out());
   }
 
   @Test

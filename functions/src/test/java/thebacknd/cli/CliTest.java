@@ -85,8 +85,16 @@ class CliTest extends MotoTest {
     assertEquals(0, table.exit());
     List<String> lines = table.out().lines().toList();
     assertTrue(lines.get(0).startsWith("NAME"), table.out());
-    assertTrue(lines.get(1).startsWith("thebacknd-1") && lines.get(1).contains(TOPLEVEL), table.out());
-    assertTrue(lines.get(2).startsWith("thebacknd-2") && lines.get(2).contains("/bin/hello"), table.out());
+    String abbreviated = "/nix/store/lk6i…-nixos-system-unnamed-23.05";
+    assertTrue(lines.get(1).startsWith("thebacknd-1") && lines.get(1).endsWith(abbreviated), table.out());
+    assertTrue(lines.get(2).startsWith("thebacknd-2") && lines.get(2).contains("  /nix/store/lk6i…-nixo")
+        && lines.get(2).endsWith("/bin/hello"), table.out());
+    assertTrue(lines.stream().allMatch(l -> l.length() <= 120), table.out());
+
+    Result wide = cli("list", "--wide");
+    List<String> wideLines = wide.out().lines().toList();
+    assertTrue(wideLines.get(0).startsWith("NAME         VM ID"), wide.out());
+    assertTrue(wideLines.get(1).contains(listed().get(0).path("vm_id").asText()) && wideLines.get(1).endsWith(TOPLEVEL), wide.out());
 
     Result json = cli("list", "--json");
     assertEquals(2, Json.parse(json.out()).path("vms").size());
@@ -125,7 +133,7 @@ class CliTest extends MotoTest {
     assertEquals(2, unknown.exit());
 
     Result refused = cli("run", "--type", "p5.48xlarge");
-    assertEquals(1, refused.exit());
+    assertEquals(2, refused.exit(), "the API's 400: the caller's input refused, a usage error");
     assertTrue(refused.err().contains("instance_type_not_allowed"), refused.err());
 
     Result missing = cli("destroy", "thebacknd-9");
@@ -365,7 +373,7 @@ class CliTest extends MotoTest {
     assertEquals(7, ran.exit(), "ssh's own exit code: " + ran.err());
     List<String> argv = Files.readAllLines(dir.resolve("argv"));
     String ip = vm.path("public_ips").get(0).asText();
-    assertEquals(List.of("-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=accept-new",
+    assertEquals(List.of("-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=15", "-o", "StrictHostKeyChecking=accept-new",
         "-o", "UserKnownHostsFile=" + dir.resolve(".cache/thebacknd/known_hosts"),
         "-o", "HostKeyAlias=thebacknd-" + vm.path("instance_id").asText(), "root@" + ip, "uname", "-a"), argv);
     assertEquals(1, cli("ssh", "thebacknd-9").exit());

@@ -115,6 +115,42 @@ class CompletionTest {
     assertEquals(9, out.lines().filter(l -> l.startsWith("ok: ")).count(), out);
   }
 
+  @Test
+  void theShippedCompletionFilesAreWhatCompletionPrints() throws IOException {
+    Path shipped = thebacknd.testing.Repo.root().resolve("toplevel-scripts/completion");
+    for (String[] file : new String[][] {{"bash", "thebacknd.bash"}, {"zsh", "_thebacknd"}, {"fish", "thebacknd.fish"}}) {
+      assertEquals(Files.readString(script(file[0])), Files.readString(shipped.resolve(file[1])),
+          file[1] + " is stale: regenerate it with thebacknd completion " + file[0] + " > toplevel-scripts/completion/" + file[1]);
+    }
+  }
+
+  /**
+   * VM names come from {@code thebacknd list} (here a stand-in on PATH that prints list's table and
+   * counts its calls), cached for a few seconds: two TABs in a row start one list.
+   */
+  @Test
+  void bashCompletesVmNamesFromListCachedBriefly() throws IOException {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path calls = dir.resolve("calls");
+    Path lister = Files.writeString(bin.resolve("thebacknd"), "#!/bin/sh\necho called >> " + calls + "\n"
+        + "printf 'NAME         STATE\\nthebacknd-1  running\\nthebacknd-12  pending\\n'\n");
+    lister.toFile().setExecutable(true);
+    String driver = "source " + script("bash") + "\n"
+        + "complete_line() { read -ra COMP_WORDS <<<\"$1\"; [[ \"$1\" == *' ' ]] && COMP_WORDS+=('');"
+        + " COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _thebacknd; echo \"$1=>${COMPREPLY[*]}\"; }\n"
+        + "complete_line 'thebacknd destroy '\n"
+        + "complete_line 'thebacknd ssh thebacknd-1'\n"
+        + "complete_line 'thebacknd logs --follow thebacknd-'\n";
+    Command.Result result = Command.run(List.of("bash", "-c", driver),
+        Map.of("HOME", dir.toString(), "PATH", bin + ":/usr/bin:/bin"), dir, Duration.ofSeconds(60));
+    assertEquals(0, result.exitCode(), result.stderr());
+    assertEquals(List.of(
+        "thebacknd destroy =>thebacknd-1 thebacknd-12",
+        "thebacknd ssh thebacknd-1=>thebacknd-1 thebacknd-12",
+        "thebacknd logs --follow thebacknd-=>thebacknd-1 thebacknd-12"), result.stdout().lines().toList());
+    assertEquals(1, Files.readAllLines(calls).size(), "one list for three completions within seconds");
+  }
+
   private Path script(String shell) throws IOException {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

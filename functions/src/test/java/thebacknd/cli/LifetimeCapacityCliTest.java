@@ -74,7 +74,7 @@ class LifetimeCapacityCliTest extends MotoTest {
     assertEquals(1, unknown.exit());
     assertTrue(unknown.err().startsWith("thebacknd: No live VM is named thebacknd-9. [vm_not_found, HTTP 404]"), unknown.err());
     Result tooLong = cli("extend", "thebacknd-1", "--ttl", "100000");
-    assertEquals(1, tooLong.exit());
+    assertEquals(2, tooLong.exit(), "the API's 400: the caller's input refused, a usage error");
     assertTrue(tooLong.err().contains("ttl_out_of_range, HTTP 400"), tooLong.err());
     assertEquals(2, cli("extend", "thebacknd-1").exit(), "--ttl is required");
     assertTrue(cli("extend", "--help").out().startsWith("Usage: thebacknd extend"));
@@ -92,7 +92,7 @@ class LifetimeCapacityCliTest extends MotoTest {
     assertTrue(table.get(1).contains("t3.small (spot)"), String.join("\n", table));
 
     Result notAllowed = cli("run", "--type", "t3.small,p5.48xlarge");
-    assertEquals(1, notAllowed.exit());
+    assertEquals(2, notAllowed.exit(), "the API's 400: the caller's input refused, a usage error");
     assertTrue(notAllowed.err().contains("p5.48xlarge is not allowed"), notAllowed.err());
     Result six = cli("run", "--type", "a1.medium,a1.large,a1.xlarge,a1.2xlarge,a1.4xlarge,a1.metal");
     assertTrue(six.err().contains("too_many_instance_types"), six.err());
