@@ -37,8 +37,30 @@ class JsonParserFuzzTest {
     } catch (JsonValue.NotJson refused) {
       ours = null;
     }
+    if (nonAsciiInAUnicodeEscape(text)) {
+      // Jackson 2.20 reads any character by its low byte as a hex digit (U+0637 as 7): ours refuses it.
+      assertEquals(null, ours, "text: " + JsonValue.write(text));
+      return;
+    }
     String jacksons = jackson(text);
     assertEquals(jacksons, ours, "text: " + JsonValue.write(text));
+  }
+
+  /** A backslash-u escape (after an odd run of backslashes) with a non-ASCII character among its four digits. */
+  private static boolean nonAsciiInAUnicodeEscape(String text) {
+    int backslashes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == 'u' && backslashes % 2 == 1) {
+        for (int j = i + 1; j <= i + 4 && j < text.length(); j++) {
+          if (text.charAt(j) > 127) {
+            return true;
+          }
+        }
+      }
+      backslashes = c == '\\' ? backslashes + 1 : 0;
+    }
+    return false;
   }
 
   /** The value Jackson reads, written as {@link JsonValue} writes it; null when Jackson refuses it. */
