@@ -12,8 +12,11 @@ final class Render {
 
   private static final String[] HEADER = {"NAME", "STATE", "PHASE", "EXIT", "TYPE", "EXPIRES", "OWNER", "PUBLIC IP", "RUNS"};
   private static final String[] WIDE_HEADER = {"NAME", "VM ID", "STATE", "PHASE", "EXIT", "TYPE", "EXPIRES", "OWNER", "PUBLIC IP", "RUNS"};
-  /** What a row of the (not wide) table fits in. */
+  /** What a row of the (not wide) table fits in, unless the other columns leave RUNS less than RUNS_MIN_WIDTH. */
   static final int WIDTH = 120;
+  private static final int RUNS_MIN_WIDTH = 32;
+  /** StorePath's, written out: loading thebacknd.cache here would cost list its start-up. */
+  private static final String STORE_DIR = "/nix/store/";
   /** Characters of a store path's hash that the table keeps ({@code /nix/store/d05l…-name}). */
   private static final int HASH_SHOWN = 4;
 
@@ -55,19 +58,13 @@ final class Render {
       }
     }
     if (!wide) {
-      // RUNS, the last column, takes what is left of 120 columns (20 at least): cut in its middle
-      // with "…", so that both the store path's start and the program and its last arguments show.
+      // RUNS, the last column, takes what is left of 120 columns, at least RUNS_MIN_WIDTH.
       int left = WIDTH;
       for (int i = 0; i < columns - 1; i++) {
         left -= widths[i] + 2;
       }
-      int runsWidth = Math.max(20, left);
       for (String[] row : rows) {
-        String runs = row[columns - 1];
-        if (runs.length() > runsWidth) {
-          int tail = (runsWidth - 1) / 2;
-          row[columns - 1] = runs.substring(0, runsWidth - 1 - tail) + "…" + runs.substring(runs.length() - tail);
-        }
+        row[columns - 1] = fitted(row[columns - 1], Math.max(RUNS_MIN_WIDTH, left));
       }
     }
     StringBuilder line = new StringBuilder();
@@ -83,9 +80,23 @@ final class Render {
     }
   }
 
+  /**
+   * RUNS in {@code width} columns: the leading /nix/store/ shown as "…/", then, if still too long,
+   * its middle cut with "…", so that the store path's start and the program with its last
+   * arguments show.
+   */
+  static String fitted(String runs, int width) {
+    String shown = runs.length() > width && runs.startsWith(STORE_DIR) ? "…/" + runs.substring(STORE_DIR.length()) : runs;
+    if (shown.length() <= width) {
+      return shown;
+    }
+    int tail = (width - 1) / 2;
+    return shown.substring(0, width - 1 - tail) + "…" + shown.substring(shown.length() - tail);
+  }
+
   /** Every store path's 32-character hash cut to its first few: /nix/store/d05l…-nixos-system-web-26.05. */
   static String abbreviated(String runs) {
-    String store = "/nix/store/";
+    String store = STORE_DIR;
     StringBuilder out = new StringBuilder();
     int from = 0;
     for (int at = runs.indexOf(store); at >= 0; at = runs.indexOf(store, from)) {

@@ -261,6 +261,24 @@ class TrustCliTest extends MotoTest {
   }
 
   @Test
+  void logsByNameSaysTheVmId() {
+    assertEquals(0, cli("run", TOPLEVEL).exit());
+    String vmId = listed().get(0).path("vm_id").asText();
+    Result logs = cli("logs", "thebacknd-1");
+    assertEquals(0, logs.exit(), logs.err());
+    assertEquals("thebacknd: thebacknd-1 is vm_id " + vmId + "\n", logs.err());
+  }
+
+  @Test
+  void runsIsFittedKeepingItsStartAndItsEnd() {
+    assertEquals("/nix/store/d05l…-nixos-system-web-26.05", Render.abbreviated("/nix/store/d05lxyzd05lxyzd05lxyzd05lxyzd05l-nixos-system-web-26.05"));
+    assertEquals("…/d05l…-nixos-system-web-26.05", Render.fitted("/nix/store/d05l…-nixos-system-web-26.05", 32));
+    assertEquals("…/d05l…-nixos-sy…05/bin/hello -v", Render.fitted("/nix/store/d05l…-nixos-system-web-26.05/bin/hello -v", 32));
+    assertEquals(32, Render.fitted("/nix/store/d05l…-nixos-system-web-26.05/bin/hello -v", 32).length());
+    assertEquals("(base image)", Render.fitted("(base image)", 32));
+  }
+
+  @Test
   void minutesAreCountedInGoodEnglish() {
     assertEquals("1 minute", Render.minutes(1));
     assertEquals("15 minutes", Render.minutes(15));
