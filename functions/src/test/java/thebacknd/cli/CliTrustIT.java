@@ -72,19 +72,44 @@ class CliTrustIT {
   /** Ctrl-C (SIGINT) during run --wait: exit 130, saying the VM goes on, until when, and how to stop it. */
   @Test
   void interruptingRunWaitSaysTheVmGoesOnAndHowToStopIt() throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(java(), "-jar", JAR.toString(), "run", "--wait", "--poll-seconds", "1");
+    interruptWait(false, "run", "--wait", "--poll-seconds", "1");
+  }
+
+  /** The same for a program's wait, whose phases (and so the Created line) go to stderr. */
+  @Test
+  void interruptingAProgramsWaitSaysTheSame() throws Exception {
+    interruptWait(true, "run", "--wait", "--poll-seconds", "1", "/nix/store/lk6igl2f0i137q36wscfrc6n9r0jn52l-hello/bin/hello");
+  }
+
+  private void interruptWait(boolean createdOnStderr, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(java(), "-jar", JAR.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(env);
     Path err = dir.resolve("err");
-    builder.redirectError(err.toFile());
+    if (createdOnStderr) {
+      builder.redirectErrorStream(true);
+    } else {
+      builder.redirectError(err.toFile());
+    }
     Process run = builder.start();
-    String created = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8)).readLine();
+    BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8));
+    String created = out.readLine();
     assertTrue(String.valueOf(created).startsWith("Created thebacknd-1 (i-"), created);
     String vmId = created.substring(created.indexOf("vm_id ") + "vm_id ".length()).strip();
     Thread.sleep(1500);
     Command.run(List.of("kill", "-INT", Long.toString(run.pid())), Map.of(), dir, Duration.ofSeconds(10)).requireSuccess();
+    String said;
+    if (createdOnStderr) {
+      StringBuilder rest = new StringBuilder();
+      out.lines().forEach(l -> rest.append(l).append('\n'));
+      said = rest.toString();
+    } else {
+      said = null;
+    }
     assertTrue(run.waitFor(30, TimeUnit.SECONDS), "run --wait ended on SIGINT");
     assertEquals(130, run.exitValue());
-    String said = Files.readString(err);
+    said = said != null ? said : Files.readString(err);
     assertTrue(said.contains("thebacknd: interrupted; thebacknd-1 (vm_id " + vmId + ") goes on running until 20"), said);
     assertTrue(said.strip().endsWith("to stop it now: thebacknd destroy thebacknd-1 --vm-id " + vmId), said);
     JsonNode vms = Json.parse(thebacknd("list", "--json").stdout()).path("vms");
