@@ -47,15 +47,21 @@ class TemplateIT {
 
   private static final String EC2_DESCRIBE = "ec2:DescribeInstances";
   private static final String RELEASE = "dynamodb:DeleteItem";
+  /** A name's lease, read consistently: which VM the name stands for (vm/Names.java). */
+  private static final String RESOLVE_NAME = "dynamodb:GetItem";
+  private static final String READ_LEASES = "dynamodb:Scan";
+  /** When a VM reported failed (vm/VmService.java's report); its deadline moves with it. */
+  private static final String FAILED_AT_TAG = "thebacknd:failed-at";
   private static final Set<String> LOGS = Set.of("logs:CreateLogStream", "logs:PutLogEvents");
 
   /**
-   * What each function's code calls on AWS (vm/Fleet.java, vm/Leases.java, vm/VmService.java,
-   * vm/Secrets.java, output/OutputStore.java).
+   * What each function's code calls on AWS (vm/Fleet.java, vm/Leases.java, vm/Names.java,
+   * vm/VmService.java, vm/Secrets.java, output/OutputStore.java).
    */
   private static final Map<Endpoint, Set<String>> CALLS =
       Map.ofEntries(
-          Map.entry(Endpoint.LIST, Set.of(EC2_DESCRIBE)),
+          // The leases too: a VM whose launch its lease records is listed before EC2 shows it.
+          Map.entry(Endpoint.LIST, Set.of(EC2_DESCRIBE, READ_LEASES)),
           Map.entry(
               Endpoint.CREATE,
               Set.of(
@@ -71,17 +77,18 @@ class TemplateIT {
                   "dynamodb:PutItem",
                   "dynamodb:UpdateItem",
                   RELEASE)),
-          Map.entry(Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
+          Map.entry(Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, RESOLVE_NAME)),
           Map.entry(Endpoint.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
           Map.entry(Endpoint.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
           Map.entry(Endpoint.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE)),
-          // Moves the deadline tag; no kill code, no lease, no termination.
-          Map.entry(Endpoint.EXTEND, Set.of(EC2_DESCRIBE, "ec2:CreateTags")),
+          // Moves the deadline tag; no kill code, no termination, and the lease only read.
+          Map.entry(Endpoint.EXTEND, Set.of(EC2_DESCRIBE, "ec2:CreateTags", RESOLVE_NAME)),
           Map.entry(Endpoint.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue", "s3:PutObject")),
-          // No EC2 call at all: the kill code is the whole proof, the bucket the whole effect.
-          Map.entry(Endpoint.OUTPUT, Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket")),
-          Map.entry(Endpoint.LOGS, Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket")),
-          Map.entry(Endpoint.CONSOLE, Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput")));
+          // No EC2 call at all: the kill code is the whole proof, the bucket the whole effect; the
+          // leases are read to refuse output of a VM that is gone (410).
+          Map.entry(Endpoint.OUTPUT, Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket", READ_LEASES)),
+          Map.entry(Endpoint.LOGS, Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket", RESOLVE_NAME)),
+          Map.entry(Endpoint.CONSOLE, Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput", RESOLVE_NAME)));
 
   /** The routes VMs call without AWS credentials (the kill code authenticates them), each with its throttling parameters. */
   private static final Map<Endpoint, String> VM_ROUTES =
@@ -506,6 +513,19 @@ class TemplateIT {
 
   @Test
   void theLeasesAreAnOnDemandTableKeyedByNameThatOnlyCreateWritesAndTheDestroysRelease() {
+    // Writes: create claims, records and frees; the destroys only delete; everyone else only reads.
+    for (Endpoint endpoint : Endpoint.values()) {
+      Set<String> writes = new TreeSet<>();
+      for (JsonNode s : statements(resource(deployed, roleOf(endpoint)))) {
+        actions(s).stream().filter(a -> Set.of("dynamodb:PutItem", "dynamodb:UpdateItem", RELEASE).contains(a)).forEach(writes::add);
+      }
+      Set<String> expected = switch (endpoint) {
+        case CREATE -> Set.of("dynamodb:PutItem", "dynamodb:UpdateItem", RELEASE);
+        case DESTROY, DESTROY_ALL, DESTROY_OLD, DESTROY_SELF -> Set.of(RELEASE);
+        default -> Set.of();
+      };
+      assertEquals(expected, writes, endpoint + " writes the leases");
+    }
     JsonNode table = resource(deployed, "LeasesTable");
     assertEquals("AWS::DynamoDB::Table", table.path("Type").asText());
     assertEquals("Delete", table.path("DeletionPolicy").asText());
@@ -548,8 +568,9 @@ class TemplateIT {
     assertEquals("true", condition.path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText());
     Set<String> keys = new TreeSet<>();
     condition.path("ForAllValues:StringEquals").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
-    // The deadline too: a failed report brings it forward to FailedKeepMinutes from then.
-    assertEquals(Set.of(VmTags.PHASE, VmTags.PHASE_DETAIL, VmTags.EXIT_CODE, VmTags.EXPIRES_AT), keys);
+    // The deadline too: a failed report brings it forward to FailedKeepMinutes from then, and
+    // keeps when it failed.
+    assertEquals(Set.of(VmTags.PHASE, VmTags.PHASE_DETAIL, VmTags.EXIT_CODE, VmTags.EXPIRES_AT, FAILED_AT_TAG), keys);
   }
 
   // ------------------------------------------------------------------ the output bucket
@@ -608,10 +629,11 @@ class TemplateIT {
         }
       }
     }
-    // report keeps the exit code and nothing else there.
+    // report keeps the exit code and which vm_id a name was last given, nothing else there.
     List<JsonNode> reportWrites = statementsWith(resource(deployed, roleOf(Endpoint.REPORT)), "s3:PutObject");
     assertEquals(1, reportWrites.size());
-    assertEquals("${OutputBucket.Arn}/*/exit-code", resources(reportWrites.get(0)).get(0).path("Fn::Sub").asText());
+    assertEquals(List.of("${OutputBucket.Arn}/*/exit-code", "${OutputBucket.Arn}/names/*"),
+        resources(reportWrites.get(0)).stream().map(r -> r.path("Fn::Sub").asText()).toList());
   }
 
   @Test
