@@ -16,6 +16,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -747,7 +748,7 @@ class TemplateIT {
     Pattern setting = Pattern.compile("(?m)^readonly " + name + "=([0-9]+)$");
     List<Integer> found = new ArrayList<>();
     try (Stream<Path> files = Files.walk(DeployTools.repo().resolve("nixos-image/agent"))) {
-      for (Path file : files.filter(Files::isRegularFile).toList()) {
+      for (Path file : files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList()) {
         Matcher m = setting.matcher(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1));
         while (m.find()) {
           found.add(Integer.parseInt(m.group(1)));
