@@ -228,6 +228,19 @@ class TemplateIT {
   }
 
   @Test
+  void everyVariableIsInTheReferenceAndEveryParameterInTheDeployGuide() throws Exception {
+    String reference = Files.readString(DeployTools.repo().resolve("docs/reference.md"));
+    List<String> rows = reference.substring(reference.indexOf("## Configuration"), reference.indexOf("## HTTP API"))
+        .lines().filter(l -> l.startsWith("| `")).map(l -> l.substring(0, l.indexOf(" | ", 2))).toList();
+    for (String variable : KNOWN_VARIABLES) {
+      assertTrue(rows.stream().anyMatch(r -> r.contains("`" + variable + "`")), "docs/reference.md's configuration table lacks " + variable);
+    }
+    String guide = Files.readString(DeployTools.repo().resolve("docs/deploy.md"));
+    source.path("Parameters").fieldNames().forEachRemaining(
+        parameter -> assertTrue(guide.contains("`" + parameter + "`"), "docs/deploy.md does not name the parameter " + parameter));
+  }
+
+  @Test
   void apiUrlIsBuiltFromTheApiIdNotFromAnythingThatDependsOnTheFunctions() {
     for (JsonNode function : functions().values()) {
       JsonNode url = function.path("Properties").path("Environment").path("Variables").path("THEBACKND_API_URL");
