@@ -14,7 +14,9 @@ import java.io.OutputStream;
 import java.lang.reflect.Modifier;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +26,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import thebacknd.Json;
@@ -43,15 +48,21 @@ class TemplateIT {
 
   private static final String EC2_DESCRIBE = "ec2:DescribeInstances";
   private static final String RELEASE = "dynamodb:DeleteItem";
+  /** A name's lease, read consistently: which VM the name stands for (vm/Names.java). */
+  private static final String RESOLVE_NAME = "dynamodb:GetItem";
+  private static final String READ_LEASES = "dynamodb:Scan";
+  /** When a VM reported failed (vm/VmService.java's report); its deadline moves with it. */
+  private static final String FAILED_AT_TAG = "thebacknd:failed-at";
   private static final Set<String> LOGS = Set.of("logs:CreateLogStream", "logs:PutLogEvents");
 
   /**
-   * What each function's code calls on AWS (vm/Fleet.java, vm/Leases.java, vm/VmService.java,
-   * vm/Secrets.java, output/OutputStore.java).
+   * What each function's code calls on AWS (vm/Fleet.java, vm/Leases.java, vm/Names.java,
+   * vm/VmService.java, vm/Secrets.java, output/OutputStore.java).
    */
   private static final Map<Endpoint, Set<String>> CALLS =
       Map.ofEntries(
-          Map.entry(Endpoint.LIST, Set.of(EC2_DESCRIBE)),
+          // The leases too: a VM whose launch its lease records is listed before EC2 shows it.
+          Map.entry(Endpoint.LIST, Set.of(EC2_DESCRIBE, READ_LEASES)),
           Map.entry(
               Endpoint.CREATE,
               Set.of(
@@ -67,23 +78,24 @@ class TemplateIT {
                   "dynamodb:PutItem",
                   "dynamodb:UpdateItem",
                   RELEASE)),
-          Map.entry(Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
+          Map.entry(Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, RESOLVE_NAME)),
           Map.entry(Endpoint.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
           Map.entry(Endpoint.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
           Map.entry(Endpoint.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE)),
-          // Moves the deadline tag; no kill code, no lease, no termination.
-          Map.entry(Endpoint.EXTEND, Set.of(EC2_DESCRIBE, "ec2:CreateTags")),
+          // Moves the deadline tag; no kill code, no termination, and the lease only read.
+          Map.entry(Endpoint.EXTEND, Set.of(EC2_DESCRIBE, "ec2:CreateTags", RESOLVE_NAME)),
           Map.entry(Endpoint.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue", "s3:PutObject")),
-          // No EC2 call at all: the kill code is the whole proof, the bucket the whole effect.
-          Map.entry(Endpoint.OUTPUT, Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket")),
-          Map.entry(Endpoint.LOGS, Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket")),
-          Map.entry(Endpoint.CONSOLE, Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput")));
+          // No EC2 call at all: the kill code is the whole proof, the bucket the whole effect; the
+          // leases are read to refuse output of a VM that is gone (410).
+          Map.entry(Endpoint.OUTPUT, Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket", READ_LEASES)),
+          Map.entry(Endpoint.LOGS, Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket", RESOLVE_NAME)),
+          Map.entry(Endpoint.CONSOLE, Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput", RESOLVE_NAME)));
 
-  /** The routes VMs call without AWS credentials (DESIGN §4), each with its throttling parameters. */
+  /** The routes VMs call without AWS credentials (the kill code authenticates them), each with its throttling parameters. */
   private static final Map<Endpoint, String> VM_ROUTES =
       Map.of(Endpoint.DESTROY_SELF, "VmRoute", Endpoint.REPORT, "VmRoute", Endpoint.OUTPUT, "OutputRoute");
 
-  /** DESIGN §3: the only configuration the functions read. */
+  /** The only configuration the functions read (docs/reference.md, "Configuration"). */
   private static final Set<String> KNOWN_VARIABLES =
       Set.of(
           "THEBACKND_SECRET_ARN", "THEBACKND_IMAGE_ID", "THEBACKND_INSTANCE_TYPE",
@@ -91,7 +103,8 @@ class TemplateIT {
           "THEBACKND_MAX_VMS", "THEBACKND_INSTANCE_PROFILE", "THEBACKND_SUBNET_ID",
           "THEBACKND_SECURITY_GROUP_IDS", "THEBACKND_KEY_NAME", "THEBACKND_API_URL", "NIX_CACHE",
           "NIX_TRUSTED_KEY", "THEBACKND_VERIFY_CACHE", "THEBACKND_LEASES_TABLE", "THEBACKND_OUTPUT_BUCKET",
-          "THEBACKND_MAX_OUTPUT_KIB", "THEBACKND_BOOT_TIMEOUT_MINUTES", "THEBACKND_SPOT_FALLBACK");
+          "THEBACKND_MAX_OUTPUT_KIB", "THEBACKND_BOOT_TIMEOUT_MINUTES", "THEBACKND_SPOT_FALLBACK",
+          "THEBACKND_FAILED_KEEP_MINUTES");
 
   private static JsonNode source;
   private static JsonNode deployed;
@@ -215,6 +228,19 @@ class TemplateIT {
   }
 
   @Test
+  void everyVariableIsInTheReferenceAndEveryParameterInTheDeployGuide() throws Exception {
+    String reference = Files.readString(DeployTools.repo().resolve("docs/reference.md"));
+    List<String> rows = reference.substring(reference.indexOf("## Configuration"), reference.indexOf("## HTTP API"))
+        .lines().filter(l -> l.startsWith("| `")).map(l -> l.substring(0, l.indexOf(" | ", 2))).toList();
+    for (String variable : KNOWN_VARIABLES) {
+      assertTrue(rows.stream().anyMatch(r -> r.contains("`" + variable + "`")), "docs/reference.md's configuration table lacks " + variable);
+    }
+    String guide = Files.readString(DeployTools.repo().resolve("docs/deploy.md"));
+    source.path("Parameters").fieldNames().forEachRemaining(
+        parameter -> assertTrue(guide.contains("`" + parameter + "`"), "docs/deploy.md does not name the parameter " + parameter));
+  }
+
+  @Test
   void apiUrlIsBuiltFromTheApiIdNotFromAnythingThatDependsOnTheFunctions() {
     for (JsonNode function : functions().values()) {
       JsonNode url = function.path("Properties").path("Environment").path("Variables").path("THEBACKND_API_URL");
@@ -290,13 +316,30 @@ class TemplateIT {
   }
 
   @Test
-  void tenVmsStreamingAtOnceFitTheOutputRoutesThrottlingAtItsDefaults() {
-    // An agent sends a chunk and waits for the answer: flooding, about 10 a second through API
-    // Gateway and Lambda (≥ 100 ms each); MaxVms of them at once must not be throttled.
-    int maxVms = source.path("Parameters").path("MaxVms").path("Default").asInt();
-    int perVmFlooding = 10;
-    assertTrue(source.path("Parameters").path("OutputRouteRateLimit").path("Default").asInt() >= maxVms * perVmFlooding);
-    assertTrue(source.path("Parameters").path("OutputRouteBurstLimit").path("Default").asInt() >= 2 * maxVms * perVmFlooding);
+  void theVmRoutesThrottlesAtTheirDefaultsTakeMaxVmsVmsAtFullRate() throws Exception {
+    int maxVms = defaultOf("MaxVms");
+    // /output: the agent's own pace (nixos-image/agent): while output trickles, one chunk every
+    // output_interval_us; while a program floods, output_window chunks on their way at once, each
+    // taking at least about 0.1 s through API Gateway, Lambda and S3.
+    double trickling = 1e6 / agentSetting("output_interval_us");
+    double flooding = agentSetting("output_window") / 0.1;
+    double perVm = Math.max(trickling, flooding);
+    assertTrue(trickling >= 0.5, "a chunk at least every 2 s while output flows: " + trickling + "/s");
+    assertTrue(defaultOf("OutputRouteRateLimit") >= maxVms * perVm,
+        "OutputRouteRateLimit " + defaultOf("OutputRouteRateLimit") + " < " + maxVms + " VMs x " + perVm + "/s");
+    assertTrue(defaultOf("OutputRouteBurstLimit") >= 2 * maxVms * perVm, "OutputRouteBurstLimit");
+    // /report and /destroy-self: a report retried at most a second apart at first, by every VM at
+    // once after a bad minute; booting, fetching and switching of every VM within one second.
+    assertTrue(defaultOf("VmRouteRateLimit") >= maxVms, "VmRouteRateLimit");
+    assertTrue(defaultOf("VmRouteBurstLimit") >= 3 * maxVms, "VmRouteBurstLimit");
+    // And what the open routes let through together stays far below API Gateway's account-wide
+    // 10,000 requests a second, which every API of the account shares.
+    JsonNode stage = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next().path("Properties");
+    int open = 0;
+    for (String route : List.of("POST /report", "POST /destroy-self", "POST /output", "$default")) {
+      open += defaultOf(stage.path("RouteSettings").path(route).path("ThrottlingRateLimit").path("Ref").asText());
+    }
+    assertTrue(open <= 1000, "the open routes together allow " + open + " requests a second");
   }
 
   @Test
@@ -426,12 +469,18 @@ class TemplateIT {
   }
 
   @Test
-  void theBootTimeoutAndTheSpotFallbackAreParametersWithTheDesignsDefaults() {
+  void theBootTimeoutTheSpotFallbackAndTheFailedKeepAreParametersWithTheirDocumentedDefaults() {
     JsonNode parameters = source.path("Parameters");
     assertEquals(15, parameters.path("BootTimeoutMinutes").path("Default").asInt());
     assertEquals(0, parameters.path("BootTimeoutMinutes").path("MinValue").asInt());
     assertEquals("on-demand", parameters.path("SpotFallback").path("Default").asText());
     assertEquals("[\"on-demand\",\"none\"]", parameters.path("SpotFallback").path("AllowedValues").toString());
+    assertEquals(15, parameters.path("FailedKeepMinutes").path("Default").asInt());
+    assertEquals(1, parameters.path("FailedKeepMinutes").path("MinValue").asInt());
+    for (var function : functions().entrySet()) {
+      JsonNode variables = function.getValue().path("Properties").path("Environment").path("Variables");
+      assertEquals("{\"Ref\":\"FailedKeepMinutes\"}", variables.path("THEBACKND_FAILED_KEEP_MINUTES").toString(), function.getKey());
+    }
   }
 
   @Test
@@ -478,6 +527,19 @@ class TemplateIT {
 
   @Test
   void theLeasesAreAnOnDemandTableKeyedByNameThatOnlyCreateWritesAndTheDestroysRelease() {
+    // Writes: create claims, records and frees; the destroys only delete; everyone else only reads.
+    for (Endpoint endpoint : Endpoint.values()) {
+      Set<String> writes = new TreeSet<>();
+      for (JsonNode s : statements(resource(deployed, roleOf(endpoint)))) {
+        actions(s).stream().filter(a -> Set.of("dynamodb:PutItem", "dynamodb:UpdateItem", RELEASE).contains(a)).forEach(writes::add);
+      }
+      Set<String> expected = switch (endpoint) {
+        case CREATE -> Set.of("dynamodb:PutItem", "dynamodb:UpdateItem", RELEASE);
+        case DESTROY, DESTROY_ALL, DESTROY_OLD, DESTROY_SELF -> Set.of(RELEASE);
+        default -> Set.of();
+      };
+      assertEquals(expected, writes, endpoint + " writes the leases");
+    }
     JsonNode table = resource(deployed, "LeasesTable");
     assertEquals("AWS::DynamoDB::Table", table.path("Type").asText());
     assertEquals("Delete", table.path("DeletionPolicy").asText());
@@ -520,10 +582,12 @@ class TemplateIT {
     assertEquals("true", condition.path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText());
     Set<String> keys = new TreeSet<>();
     condition.path("ForAllValues:StringEquals").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
-    assertEquals(Set.of(VmTags.PHASE, VmTags.PHASE_DETAIL, VmTags.EXIT_CODE), keys);
+    // The deadline too: a failed report brings it forward to FailedKeepMinutes from then, and
+    // keeps when it failed.
+    assertEquals(Set.of(VmTags.PHASE, VmTags.PHASE_DETAIL, VmTags.EXIT_CODE, VmTags.EXPIRES_AT, FAILED_AT_TAG), keys);
   }
 
-  // ------------------------------------------------------------------ the output bucket (DESIGN §9)
+  // ------------------------------------------------------------------ the output bucket
 
   @Test
   void theOutputBucketIsPrivateEncryptedTlsOnlyExpiresAndRefusesTheVms() {
@@ -579,10 +643,11 @@ class TemplateIT {
         }
       }
     }
-    // report keeps the exit code and nothing else there.
+    // report keeps the exit code and which vm_id a name was last given, nothing else there.
     List<JsonNode> reportWrites = statementsWith(resource(deployed, roleOf(Endpoint.REPORT)), "s3:PutObject");
     assertEquals(1, reportWrites.size());
-    assertEquals("${OutputBucket.Arn}/*/exit-code", resources(reportWrites.get(0)).get(0).path("Fn::Sub").asText());
+    assertEquals(List.of("${OutputBucket.Arn}/*/exit-code", "${OutputBucket.Arn}/names/*"),
+        resources(reportWrites.get(0)).stream().map(r -> r.path("Fn::Sub").asText()).toList());
   }
 
   @Test
@@ -600,6 +665,61 @@ class TemplateIT {
     String callApi = resource(deployed, "CallerPolicy").path("Properties").path("PolicyDocument").toString();
     assertTrue(callApi.contains("/*/GET/logs") && callApi.contains("/*/GET/console"), callApi);
     assertFalse(callApi.contains("/*/POST/output"), "output is the VMs' route, authenticated by kill code");
+  }
+
+  @Test
+  void callersGetTheApiRoutesWithIamAuthAndNoDirectInvoke() {
+    // A direct invocation's payload can be shaped like an API Gateway event and claim any caller,
+    // so only the API (which sets the caller from the signature) is granted: owners cannot be
+    // forged. Direct invocation stays an administrator's path.
+    JsonNode policy = resource(deployed, "CallerPolicy").path("Properties").path("PolicyDocument");
+    Set<String> routes = new TreeSet<>();
+    for (JsonNode s : policy.path("Statement")) {
+      assertEquals("Allow", s.path("Effect").asText(), s.toString());
+      for (String action : actions(s)) {
+        assertFalse(action.startsWith("lambda:"), "the caller policy grants " + action + ": " + s);
+        assertFalse(action.contains("*"), s.toString());
+      }
+      if (actions(s).contains("execute-api:Invoke")) {
+        assertEquals(List.of("execute-api:Invoke"), actions(s));
+        for (JsonNode r : resources(s)) {
+          String arn = r.path("Fn::Sub").asText();
+          String prefix = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*/";
+          assertTrue(arn.startsWith(prefix), arn);
+          routes.add(arn.substring(prefix.length()));
+        }
+      }
+    }
+    Set<String> iamRoutes = new TreeSet<>();
+    for (Endpoint endpoint : Endpoint.values()) {
+      if (!VM_ROUTES.containsKey(endpoint)) {
+        iamRoutes.add(endpoint.method + endpoint.path);
+      }
+    }
+    assertEquals(iamRoutes, routes, "execute-api:Invoke on exactly the IAM-authenticated routes");
+  }
+
+  @Test
+  void nothingButApiGatewayAndTheScheduleMayInvokeAFunction() {
+    for (var permission : resourcesOfType("AWS::Lambda::Permission").entrySet()) {
+      JsonNode p = permission.getValue().path("Properties");
+      assertEquals("lambda:InvokeFunction", p.path("Action").asText(), permission.getKey());
+      assertEquals("apigateway.amazonaws.com", p.path("Principal").asText(), permission.getKey());
+      assertTrue(p.path("SourceArn").path("Fn::Sub").asText().contains(":${HttpApi}/*/"), permission.getKey() + ": " + p);
+    }
+    String destroyOldAlias = aliasOf(functionFor(Endpoint.DESTROY_OLD));
+    for (String type : List.of("AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")) {
+      for (var holder : resourcesOfType(type).entrySet()) {
+        List<JsonNode> all = new ArrayList<>(statements(holder.getValue()));
+        holder.getValue().path("Properties").path("PolicyDocument").path("Statement").forEach(all::add);
+        for (JsonNode s : all) {
+          if (actions(s).stream().anyMatch(a -> a.startsWith("lambda:"))) {
+            // Only the schedule's own role, on destroy-old's alias (destroyOldRunsEveryTenMinutes…).
+            assertEquals("[{\"Ref\":\"" + destroyOldAlias + "\"}]", resources(s).toString(), holder.getKey() + ": " + s);
+          }
+        }
+      }
+    }
   }
 
   @Test
@@ -629,6 +749,28 @@ class TemplateIT {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  private static int defaultOf(String parameter) {
+    JsonNode value = source.path("Parameters").path(parameter).path("Default");
+    assertTrue(value.isNumber() || value.isTextual(), "no default for parameter " + parameter);
+    return value.asInt();
+  }
+
+  /** A numeric {@code readonly NAME=N} of the VM agent (nixos-image/agent, any of its files). */
+  private static int agentSetting(String name) throws Exception {
+    Pattern setting = Pattern.compile("(?m)^readonly " + name + "=([0-9]+)$");
+    List<Integer> found = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(DeployTools.repo().resolve("nixos-image/agent"))) {
+      for (Path file : files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList()) {
+        Matcher m = setting.matcher(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1));
+        while (m.find()) {
+          found.add(Integer.parseInt(m.group(1)));
+        }
+      }
+    }
+    assertEquals(1, found.size(), "the agent sets " + name + " once (readonly " + name + "=N); the throttles are sized from it");
+    return found.get(0);
+  }
 
   private static Path jarPath() {
     Path jar = Path.of(System.getProperty("thebacknd.jar", DeployTools.repo().resolve("functions/target/thebacknd-functions.jar").toString()));
