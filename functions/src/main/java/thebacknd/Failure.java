@@ -13,6 +13,10 @@ public final class Failure extends RuntimeException {
     FORBIDDEN(403),
     NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
+    /** The request contradicts what holds now: {@code vm_mismatch}, {@code vm_expired}, {@code output_closed}. */
+    CONFLICT(409),
+    /** What the request is about is gone for good: {@code vm_gone}. */
+    GONE(410),
     TOO_LARGE(413),
     CACHE_CHECK_FAILED(422),
     TOO_MANY(429),

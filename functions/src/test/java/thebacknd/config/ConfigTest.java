@@ -100,7 +100,7 @@ class ConfigTest {
   @Test
   void createAndTheDestroysNeedTheLeasesTable() {
     assertEquals(
-        "THEBACKND_LEASES_TABLE is required to create and destroy VMs (the DynamoDB table of name leases)",
+        "THEBACKND_LEASES_TABLE is required to create, find and destroy VMs (the DynamoDB table of name leases)",
         assertThrows(ConfigException.class, Config.fromEnvironment(minimal())::requireLeasesTable).getMessage());
     Map<String, String> env = minimal();
     env.put("THEBACKND_LEASES_TABLE", "thebacknd-LeasesTable-1A2B3C");
