@@ -78,7 +78,7 @@ public final class Api {
 
   /** Answers one request; unknown routes, wrong methods and large bodies are refused here, for every transport. */
   public ApiResponse handle(ApiRequest request) {
-    try {
+    try (Log.Scope scope = Log.keepingContext()) {
       Endpoint endpoint = Endpoint.forPath(request.path()).orElseThrow(() -> noRoute(request.path()));
       if (!endpoint.method.equals(request.method())) {
         return methodNotAllowed(endpoint);

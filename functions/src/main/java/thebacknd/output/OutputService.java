@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import thebacknd.Failure;
+import thebacknd.Log;
 import thebacknd.Tasks;
 import thebacknd.config.ConfigException;
 import thebacknd.vm.Fleet;
@@ -77,6 +78,7 @@ public final class OutputService {
    */
   public Accepted accept(String vmId, String killCode, long seq, String text, boolean isFinal) {
     killCodes.require(vmId, killCode);
+    Log.aboutVm(vmId);
     if (seq < 0 || seq > OutputStore.MAX_SEQ) {
       throw Failure.badRequest("invalid_seq", "seq must be a whole number from 0 to " + OutputStore.MAX_SEQ + ".");
     }

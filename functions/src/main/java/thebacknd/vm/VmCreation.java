@@ -78,6 +78,7 @@ final class VmCreation {
     }
     requireTrustedClosure(request.workload());
     String vmId = UUID.randomUUID().toString();
+    Log.aboutVm(vmId);
     String killCode = killCodes.codeFor(vmId);
     // Whole seconds: the deadline is read by people and by the agent's `date`, not by machines alone.
     Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);

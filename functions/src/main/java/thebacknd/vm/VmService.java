@@ -107,6 +107,7 @@ public final class VmService {
       throw Failure.badRequest("ttl_out_of_range", "ttl_minutes must be at least 1, got " + ttlMinutes + ".");
     }
     Vm vm = names.requireLive(name, vmId);
+    Log.aboutVm(vm.vmId());
     Instant now = clock.instant();
     if (!now.isBefore(vm.expiresAt())) {
       throw new Failure(
@@ -151,7 +152,9 @@ public final class VmService {
    * {@code vmId}, when given, must be that VM (409 {@code vm_mismatch}, nothing destroyed).
    */
   public Destruction destroyByName(String name, boolean dryRun, Optional<String> vmId) {
-    return destroy(List.of(names.requireLive(name, vmId)), dryRun);
+    Vm vm = names.requireLive(name, vmId);
+    Log.aboutVm(vm.vmId());
+    return destroy(List.of(vm), dryRun);
   }
 
   public Destruction destroyByName(String name, boolean dryRun) {
@@ -198,6 +201,7 @@ public final class VmService {
   /** A VM asks to be terminated; nothing is touched unless its kill code proves its vm_id. */
   public SelfDestruction destroySelf(String vmId, String killCode) {
     requireKillCode(vmId, killCode);
+    Log.aboutVm(vmId);
     Leases leases = this.leases.get();
     List<Vm> vms = fleet.liveWithVmId(vmId, clock.instant());
     List<String> terminated = fleet.terminate(vms);
@@ -229,6 +233,7 @@ public final class VmService {
       throw Failure.badRequest("detail_too_long", "detail is at most " + MAX_DETAIL_LENGTH + " characters.");
     }
     requireKillCode(vmId, killCode);
+    Log.aboutVm(vmId);
     Instant now = clock.instant();
     List<Vm> vms = fleet.liveWithVmId(vmId, now);
     if (vms.isEmpty()) {
