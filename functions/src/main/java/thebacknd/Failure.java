@@ -20,7 +20,8 @@ public final class Failure extends RuntimeException {
     TOO_LARGE(413),
     CACHE_CHECK_FAILED(422),
     TOO_MANY(429),
-    AWS_FAILED(502),
+    /** What we depend on refused or failed: AWS, the binary cache, the API seen from the CLI. */
+    UPSTREAM_FAILED(502),
     /** AWS kept throttling or failing (5xx, timeouts) after the retries: try again later. */
     UNAVAILABLE(503),
     /** A bug on our side; never used for bad input. */

@@ -185,7 +185,7 @@ final class VmCreation {
    * launch; so may a throttled last attempt, after an earlier attempt that failed with a 5xx.
    */
   private static boolean surelyNotLaunched(Failure refused) {
-    return refused.kind() == Failure.Kind.AWS_FAILED && "aws_error".equals(refused.code());
+    return refused.kind() == Failure.Kind.UPSTREAM_FAILED && "aws_error".equals(refused.code());
   }
 
   /**
