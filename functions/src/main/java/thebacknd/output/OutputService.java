@@ -32,6 +32,12 @@ public final class OutputService {
   /** Per /logs answer: at most this many chunks, and about this much text (at least one chunk). */
   static final int PAGE_CHUNKS = 100;
   static final int PAGE_BYTES = 1024 * 1024;
+  /** The threads of the reads one request makes at once (a handful: HEADs, the lease, chunks). */
+  private static final ExecutorService AT_ONCE = Executors.newCachedThreadPool(r -> {
+    Thread thread = new Thread(r, "thebacknd-output-read");
+    thread.setDaemon(true);
+    return thread;
+  });
   /** Chunks read from S3 at once for one answer. */
   private static final int READERS = 8;
 
@@ -89,22 +95,24 @@ public final class OutputService {
           "A chunk carries at most " + MAX_CHUNK_BYTES + " bytes of text; chunk " + seq + " has " + bytes.length + ".");
     }
     OutputStore s = store();
-    Lease lease = leases.get().ofVm(vmId).orElseThrow(() -> new Failure(
+    // Two reads at once: whether the VM still holds its lease, and the chunk before.
+    Future<Optional<Lease>> held = AT_ONCE.submit(() -> leases.get().ofVm(vmId));
+    Future<Optional<OutputStore.ChunkFacts>> previous = seq == 0 ? null : AT_ONCE.submit(() -> s.facts(vmId, seq - 1));
+    Lease lease = awaitAll(held).orElseThrow(() -> new Failure(
         Failure.Kind.GONE, "vm_gone", "The VM " + vmId + " is gone (its name was released); its output is closed."));
-    // The chunk before holds the running total when the chunks came in order: one HEAD. Else
-    // (chunk 0, or chunks overtaking each other: the agent keeps a few on their way at once)
-    // a listing is summed, and the total is kept again once nothing before is missing. The
-    // limit is thus exact but for chunks that overtook this one (at most the agent's window).
-    Optional<OutputStore.ChunkFacts> previous = seq == 0 ? Optional.empty() : s.facts(vmId, seq - 1);
-    if (previous.isPresent() && previous.get().isFinal()) {
-      throw closed(seq, seq - 1);
-    }
-    Optional<Long> through = previous.flatMap(OutputStore.ChunkFacts::total);
+    // The chunk before holds the running total when the chunks came in order: one HEAD. When
+    // chunks overtook each other (the agent keeps a few on their way at once), the nearest one
+    // before that holds a total or a bound of it, a few HEADs back, gives a bound: each chunk not
+    // stored yet counted full. Far from the limit a bound suffices, and is kept for the next
+    // chunks. Else (chunk 0, or near the limit) a listing is summed, and the exact total is kept
+    // again once nothing before is missing. The limit is thus exact but for chunks that overtook
+    // this one (at most the agent's window).
+    Optional<OutputStore.Through> behind = seq == 0 ? Optional.empty() : lookBack(s, vmId, seq, awaitAll(previous));
     long before;
-    Optional<Long> total;
-    if (through.isPresent()) {
-      before = through.get();
-      total = Optional.of(before + bytes.length);
+    Optional<OutputStore.Through> through;
+    if (behind.isPresent() && behind.get().bytes() + bytes.length <= maxOutputBytes) {
+      before = behind.get().bytes();
+      through = Optional.of(new OutputStore.Through(before + bytes.length, behind.get().exact()));
     } else {
       OutputStore.Stored stored = s.stored(vmId, seq);
       if (stored.hasFinal()) {
@@ -114,7 +122,7 @@ public final class OutputService {
         }
       }
       before = stored.bytes();
-      total = stored.allBefore() ? Optional.of(stored.bytesBefore() + bytes.length) : Optional.empty();
+      through = stored.allBefore() ? Optional.of(new OutputStore.Through(stored.bytesBefore() + bytes.length, true)) : Optional.empty();
     }
     if (before + bytes.length > maxOutputBytes) {
       throw new Failure(
@@ -125,11 +133,74 @@ public final class OutputService {
     if (seq == 0) {
       s.keepName(lease.name(), vmId);
     }
-    s.putChunkIfAbsent(vmId, seq, bytes, total, isFinal);
+    s.putChunkIfAbsent(vmId, seq, bytes, through, isFinal);
     if (isFinal) {
       s.putFinal(vmId, seq);
     }
     return new Accepted(vmId, seq);
+  }
+
+  /** How far back a chunk looks for one holding a running total or a bound: beyond the agent's window. */
+  static final int LOOK_BACK = 8;
+
+  /**
+   * The bytes of the chunks before {@code seq}, from the nearest one (at most {@link #LOOK_BACK}
+   * back) that holds a running total or a bound and the ones after it: exact when that one holds a
+   * total and none between is missing, else a bound (a missing one counted full). The chunk
+   * before comes read ({@code previous}); then the three before it are read at once, then the
+   * rest of the way. Empty when none within
+   * reach holds either. A stored final chunk before {@code seq} closes the output (409).
+   */
+  private static Optional<OutputStore.Through> lookBack(
+      OutputStore s, String vmId, long seq, Optional<OutputStore.ChunkFacts> previous) {
+    List<Future<Optional<OutputStore.ChunkFacts>>> further = new ArrayList<>();
+    long between = 0;
+    long missing = 0;
+    long oldest = Math.max(0, seq - LOOK_BACK);
+    for (long other = seq - 1; other >= oldest; other--) {
+      Optional<OutputStore.ChunkFacts> facts;
+      if (other == seq - 1) {
+        facts = previous;
+      } else {
+        int index = (int) (seq - 2 - other);
+        if (index == further.size()) {
+          // The next round, read at once: the three before, then the rest of the way.
+          long until = Math.max(oldest, index == 0 ? other - 2 : oldest);
+          for (long ahead = other; ahead >= until; ahead--) {
+            long key = ahead;
+            further.add(AT_ONCE.submit(() -> s.facts(vmId, key)));
+          }
+        }
+        facts = awaitAll(further.get(index));
+      }
+      if (facts.isEmpty()) {
+        missing++;
+        continue;
+      }
+      OutputStore.ChunkFacts f = facts.get();
+      if (f.isFinal()) {
+        further.forEach(r -> r.cancel(true));
+        throw closed(seq, other);
+      }
+      Optional<Long> known = f.total().or(f::bound);
+      if (known.isPresent()) {
+        further.forEach(r -> r.cancel(true));
+        boolean exact = f.total().isPresent() && missing == 0;
+        return Optional.of(new OutputStore.Through(known.get() + between + missing * MAX_CHUNK_BYTES, exact));
+      }
+      between += f.bytes();
+    }
+    return Optional.empty();
+  }
+
+  /** A read started on {@link #AT_ONCE}; its own exception if it failed. */
+  private static <T> T awaitAll(Future<T> read) {
+    try {
+      return Tasks.await(read, "reading output");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading output", e);
+    }
   }
 
   private static Failure closed(long seq, long last) {

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -25,7 +26,9 @@ import thebacknd.vm.Results;
  *
  * <pre>
  *   [prefix/]VM_ID/chunk/000000042   the text of chunk 42 (UTF-8); metadata "total": the bytes
- *                                    of chunks 0…42 together, when 0…41 were all there first
+ *                                    of chunks 0…42 together, when 0…41 were all there first;
+ *                                    else "bound": at least that many (chunks still on their way
+ *                                    counted full)
  *   [prefix/]VM_ID/exit-code         the program's exit code, as {@code report} received it
  *   [prefix/]VM_ID/final             the seq of the final chunk (which also carries metadata
  *                                    "final": "true")
@@ -45,6 +48,7 @@ public final class OutputStore implements Results {
   static final String EXIT_CODE = "exit-code";
   static final String FINAL = "final";
   private static final String TOTAL = "total";
+  private static final String BOUND = "bound";
   private static final String IS_FINAL = "final";
   static final String NAMES = "names/";
 
@@ -66,8 +70,14 @@ public final class OutputStore implements Results {
   /** What one listing of a VM's objects after a seq shows. */
   record Listing(List<StoredChunk> chunks, boolean hasExitCode, boolean hasFinal, boolean truncated) {}
 
-  /** What a stored chunk's metadata says: the running total through it (when known), and whether it is the final one. */
-  record ChunkFacts(Optional<Long> total, boolean isFinal) {}
+  /**
+   * What a stored chunk's HEAD says: its size, the running total through it (when known), else a
+   * bound of it (at least that many), and whether it is the final one.
+   */
+  record ChunkFacts(long bytes, Optional<Long> total, Optional<Long> bound, boolean isFinal) {}
+
+  /** The bytes of chunks 0…seq: exactly, or at most (a bound). */
+  record Through(long bytes, boolean exact) {}
 
   // ------------------------------------------------------------------ writes
 
@@ -75,10 +85,10 @@ public final class OutputStore implements Results {
    * Stores chunk {@code seq} unless it is there already (S3's conditional write,
    * {@code If-None-Match: *}): a retried chunk is never rewritten. False when it was there.
    */
-  /** @param total the bytes of chunks 0…seq, when known (see {@link #stored}) */
-  boolean putChunkIfAbsent(String vmId, long seq, byte[] text, Optional<Long> total, boolean isFinal) {
+  /** @param through the bytes of chunks 0…seq, exactly or at most, when known (see {@link #stored}) */
+  boolean putChunkIfAbsent(String vmId, long seq, byte[] text, Optional<Through> through, boolean isFinal) {
     Map<String, String> metadata = new HashMap<>();
-    total.ifPresent(t -> metadata.put(TOTAL, Long.toString(t)));
+    through.ifPresent(t -> metadata.put(t.exact() ? TOTAL : BOUND, Long.toString(t.bytes())));
     if (isFinal) {
       metadata.put(IS_FINAL, "true");
     }
@@ -146,8 +156,11 @@ public final class OutputStore implements Results {
   /** What a stored chunk's metadata says; empty when the chunk is not stored. */
   Optional<ChunkFacts> facts(String vmId, long seq) {
     try {
-      Map<String, String> metadata = s3.get().headObject(r -> r.bucket(where.bucket()).key(chunkKey(vmId, seq))).metadata();
-      return Optional.of(new ChunkFacts(number(metadata.getOrDefault(TOTAL, "")), "true".equals(metadata.get(IS_FINAL))));
+      HeadObjectResponse head = s3.get().headObject(r -> r.bucket(where.bucket()).key(chunkKey(vmId, seq)));
+      Map<String, String> metadata = head.metadata();
+      long bytes = head.contentLength() == null ? 0 : head.contentLength();
+      return Optional.of(new ChunkFacts(
+          bytes, number(metadata.getOrDefault(TOTAL, "")), number(metadata.getOrDefault(BOUND, "")), "true".equals(metadata.get(IS_FINAL))));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         return Optional.empty();
