@@ -85,7 +85,14 @@ public final class VmService {
     if (config.leasesTable().isEmpty()) {
       return fleet.live(now);
     }
-    List<Lease> held = leases.get().all();
+    List<Lease> held;
+    try {
+      held = leases.get().all();
+    } catch (Failure unread) {
+      // The leases only add what EC2 does not show yet: without them, list what it shows.
+      Log.warn("list without the leases (" + unread.getMessage() + "): a VM launched a moment ago may be missing");
+      return fleet.live(now);
+    }
     return Names.live(held, fleet.everything(now), now, config.defaultTtl());
   }
 
@@ -251,7 +258,10 @@ public final class VmService {
       if (phase == Phase.FAILED) {
         Instant kept = now.plus(config.failedKeep()).truncatedTo(ChronoUnit.SECONDS);
         tags.put(VmTags.EXPIRES_AT, (kept.isBefore(vm.expiresAt()) ? kept : vm.expiresAt()).toString());
-        tags.put(VmTags.FAILED_AT, now.truncatedTo(ChronoUnit.SECONDS).toString());
+        if (!Phase.FAILED.wire().equals(vm.phase())) {
+          // The first failed report says when; the agent's retries of it move nothing.
+          tags.put(VmTags.FAILED_AT, now.truncatedTo(ChronoUnit.SECONDS).toString());
+        }
       }
       fleet.tag(vm, tags);
     }

@@ -114,6 +114,10 @@ class KeepsItsWordTest extends MotoTest {
         && !deadline.isAfter(Instant.now().plus(Duration.ofMinutes(20))), deadline.toString());
     Instant failedAt = Instant.parse(tags.get(VmTags.FAILED_AT));
     assertTrue(!failedAt.isBefore(before.minusSeconds(1)) && !failedAt.isAfter(Instant.now()), failedAt.toString());
+    assertEquals(200, report(vmId, Map.of("phase", "failed", "detail", "no such program")).status(), "the agent's retry");
+    Map<String, String> retried = Ec2Fixture.tags(ec2.all().get(instanceId));
+    assertEquals(tags.get(VmTags.FAILED_AT), retried.get(VmTags.FAILED_AT), "a retry moves nothing");
+    assertEquals(deadline.toString(), retried.get(VmTags.EXPIRES_AT), "never later than it was");
     JsonNode listed = listed().get(0);
     assertEquals(deadline.toString(), listed.path("expires_at").asText());
     assertFalse(listed.path("should_be_destroyed").asBoolean(), "kept for its 20 minutes");
