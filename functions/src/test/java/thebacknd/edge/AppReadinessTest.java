@@ -38,4 +38,13 @@ class AppReadinessTest extends MotoTest {
     assertEquals(true, response.body().path("error").path("message").asText().contains("ResourceNotFoundException"), response.bodyText());
     assertEquals(0, ec2.all().size());
   }
+
+  @Test
+  void listWithoutReadableLeasesStillListsWhatEc2Shows() {
+    String id = ec2.launchOurs(1, java.time.Instant.now().plusSeconds(3600));
+    env.put("THEBACKND_LEASES_TABLE", "no-such-table");
+    ApiResponse response = App.fromEnvironment(env).api().handle(Endpoint.LIST, null);
+    assertEquals(200, response.status(), response.bodyText());
+    assertEquals(id, response.body().path("vms").get(0).path("instance_id").asText());
+  }
 }
