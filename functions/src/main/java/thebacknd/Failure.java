@@ -13,10 +13,15 @@ public final class Failure extends RuntimeException {
     FORBIDDEN(403),
     NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
+    /** The request contradicts what holds now: {@code vm_mismatch}, {@code vm_expired}, {@code output_closed}. */
+    CONFLICT(409),
+    /** What the request is about is gone for good: {@code vm_gone}. */
+    GONE(410),
     TOO_LARGE(413),
     CACHE_CHECK_FAILED(422),
     TOO_MANY(429),
-    AWS_FAILED(502),
+    /** What we depend on refused or failed: AWS, the binary cache, the API seen from the CLI. */
+    UPSTREAM_FAILED(502),
     /** AWS kept throttling or failing (5xx, timeouts) after the retries: try again later. */
     UNAVAILABLE(503),
     /** A bug on our side; never used for bad input. */

@@ -29,4 +29,24 @@ class LogTest {
     assertEquals("thebacknd: WARNING: careful", Log.line(false, "WARN", "careful", null));
     assertEquals("thebacknd: fine", Log.line(false, "INFO", "fine", null));
   }
+
+  @Test
+  void aJsonLineCarriesItsRequestAndItsVmOnceKnown() {
+    JsonNode bare = Json.parse(Log.line(true, "INFO", "started", null, Log.Context.NONE));
+    assertFalse(bare.has("function_request_id"));
+    assertFalse(bare.has("vm_id"));
+    JsonNode line = Json.parse(Log.line(true, "INFO", "reported", null, new Log.Context("c0ffee-1", "0f8fad5b-d9cb-469f-a165-70867728950e")));
+    assertEquals("c0ffee-1", line.path("function_request_id").asText());
+    assertEquals("0f8fad5b-d9cb-469f-a165-70867728950e", line.path("vm_id").asText());
+    assertEquals("thebacknd: reported", Log.line(false, "INFO", "reported", null), "a terminal line stays short");
+  }
+
+  @Test
+  void aRequestsScopeNamesItsVmUntilItIsClosed() {
+    try (Log.Scope scope = Log.request("req-1")) {
+      Log.aboutVm("vm-1");
+      assertEquals(new Log.Context("req-1", "vm-1"), Log.context());
+    }
+    assertEquals(Log.Context.NONE, Log.context());
+  }
 }

@@ -60,7 +60,7 @@ public final class AwsErrors {
       return new Failure(Failure.Kind.UNAVAILABLE, "aws_timeout", retryLater(what, e));
     }
     String code = e instanceof SdkClientException ? "aws_unreachable" : "aws_error";
-    return new Failure(Failure.Kind.AWS_FAILED, code, describe(what, e));
+    return new Failure(Failure.Kind.UPSTREAM_FAILED, code, describe(what, e));
   }
 
   /** A 503's sentence: what failed, how often it was tried, and that a later try may work. */

@@ -9,7 +9,7 @@ import thebacknd.Failure;
  *
  * <p>Three outcomes, kept apart on purpose: the text; empty when the cache answers that the file
  * does not exist (404, NoSuchKey), which makes a path <em>missing</em>; and a {@link Failure} of
- * kind {@code AWS_FAILED} (502, {@code cache_unreachable}) for every other answer (403, 5xx after
+ * kind {@code UPSTREAM_FAILED} (502, {@code cache_unreachable}) for every other answer (403, 5xx after
  * retries, network errors), because then nothing is known about the closure and blaming the
  * developer's paths would mislead. A file that is there but unreadable (too large, compressed)
  * throws {@link IllegalArgumentException}, which the closure check reports as malformed.
@@ -36,6 +36,6 @@ public interface BinaryCache {
   }
 
   static Failure unreachable(String message) {
-    return new Failure(Failure.Kind.AWS_FAILED, "cache_unreachable", message);
+    return new Failure(Failure.Kind.UPSTREAM_FAILED, "cache_unreachable", message);
   }
 }

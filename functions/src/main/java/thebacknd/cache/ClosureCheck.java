@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionService;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,6 +16,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.regions.Region;
 import thebacknd.Failure;
+import thebacknd.Tasks;
 import thebacknd.aws.AwsClients;
 import thebacknd.cache.ClosureReport.PathProblem;
 
@@ -169,14 +169,7 @@ public final class ClosureCheck {
   }
 
   private static <T> T awaitDone(Future<T> future) throws InterruptedException {
-    try {
-      return future.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw new IllegalStateException("closure check task failed", e.getCause());
-    }
+    return Tasks.await(future, "closure check task");
   }
 
   private static Comparator<PathProblem> rootFirstThenByPath(StorePath root) {

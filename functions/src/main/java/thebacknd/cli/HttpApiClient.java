@@ -95,7 +95,7 @@ final class HttpApiClient implements ApiClient {
       }
       return reply(status, answer);
     } catch (IOException e) {
-      throw new Failure(Failure.Kind.AWS_FAILED, "api_unreachable", "Cannot reach " + uri + ": " + e.getMessage());
+      throw new Failure(Failure.Kind.UPSTREAM_FAILED, "api_unreachable", "Cannot reach " + uri + ": " + e.getMessage());
     }
   }
 

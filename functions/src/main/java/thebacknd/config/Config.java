@@ -46,7 +46,8 @@ public record Config(
     Optional<OutputLocation> outputBucket,
     int maxOutputKib,
     Duration bootTimeout,
-    SpotFallback spotFallback) {
+    SpotFallback spotFallback,
+    Duration failedKeep) {
 
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
   /** A DynamoDB table name, or a table ARN. */
@@ -106,7 +107,8 @@ public record Config(
         e.positiveInt("THEBACKND_MAX_OUTPUT_KIB", 10240),
         // 0 is allowed: a VM that has not reported is unresponsive at once (tests, impatient setups).
         Duration.ofMinutes(e.nonNegativeInt("THEBACKND_BOOT_TIMEOUT_MINUTES", 15)),
-        spotFallback(e.optional("THEBACKND_SPOT_FALLBACK").orElse(SpotFallback.ON_DEMAND.wire())));
+        spotFallback(e.optional("THEBACKND_SPOT_FALLBACK").orElse(SpotFallback.ON_DEMAND.wire())),
+        Duration.ofMinutes(e.positiveInt("THEBACKND_FAILED_KEEP_MINUTES", 15)));
   }
 
   private static SpotFallback spotFallback(String value) {
@@ -163,7 +165,7 @@ public record Config(
   public String requireLeasesTable() {
     return leasesTable.orElseThrow(
         () -> new ConfigException(
-            "THEBACKND_LEASES_TABLE is required to create and destroy VMs (the DynamoDB table of name leases)"));
+            "THEBACKND_LEASES_TABLE is required to create, find and destroy VMs (the DynamoDB table of name leases)"));
   }
 
   private static String tableName(String value) {

@@ -20,7 +20,7 @@ import thebacknd.vm.VmService;
 import thebacknd.vm.Workload;
 
 /**
- * The HTTP API of DESIGN §4 as plain method calls: {@link ApiRequest} in, {@link ApiResponse} out.
+ * The HTTP API as plain method calls: {@link ApiRequest} in, {@link ApiResponse} out.
  * Lambda handlers, the local server and the CLI's --local mode all go through {@link #handle}, so
  * they share routing, parsing, validation and error mapping. Each route is parse → domain → render.
  */
@@ -30,11 +30,11 @@ public final class Api {
   public static final int MAX_BODY_BYTES = 16 * 1024;
 
   private final VmService vms;
-  private final OutputRoutes outputRoutes;
+  private final OutputAndConsoleRoutes outputAndConsole;
 
   public Api(VmService vms, OutputService output, ConsoleService consoles) {
     this.vms = vms;
-    this.outputRoutes = new OutputRoutes(output, consoles);
+    this.outputAndConsole = new OutputAndConsoleRoutes(output, consoles);
   }
 
   /**
@@ -42,7 +42,7 @@ public final class Api {
    * 64 KiB of text is larger once JSON-escaped. (API Gateway's own limit, 10 MB, is far above both.)
    */
   public static int maxBodyBytes(Endpoint endpoint) {
-    return endpoint == Endpoint.OUTPUT ? OutputRoutes.OUTPUT_MAX_BODY_BYTES : MAX_BODY_BYTES;
+    return endpoint == Endpoint.OUTPUT ? OutputAndConsoleRoutes.OUTPUT_MAX_BODY_BYTES : MAX_BODY_BYTES;
   }
 
   /** The body limit of the route at {@code path}; the common one for an unknown path. */
@@ -78,7 +78,7 @@ public final class Api {
 
   /** Answers one request; unknown routes, wrong methods and large bodies are refused here, for every transport. */
   public ApiResponse handle(ApiRequest request) {
-    try {
+    try (Log.Scope scope = Log.keepingContext()) {
       Endpoint endpoint = Endpoint.forPath(request.path()).orElseThrow(() -> noRoute(request.path()));
       if (!endpoint.method.equals(request.method())) {
         return methodNotAllowed(endpoint);
@@ -114,9 +114,9 @@ public final class Api {
       case DESTROY_OLD -> ApiResponse.ok(200, vms.destroyOld(dryRun(body)));
       case DESTROY_SELF -> destroySelf(body);
       case REPORT -> report(body);
-      case OUTPUT -> outputRoutes.output(body);
-      case LOGS -> outputRoutes.logs(query, body);
-      case CONSOLE -> outputRoutes.console(query, body);
+      case OUTPUT -> outputAndConsole.output(body);
+      case LOGS -> outputAndConsole.logs(query, body);
+      case CONSOLE -> outputAndConsole.console(query, body);
     };
   }
 
@@ -181,13 +181,15 @@ public final class Api {
   }
 
   private ApiResponse extend(String body) {
-    Fields f = Fields.of(Json.parse(body), Set.of("name", "ttl_minutes"));
-    return ApiResponse.ok(200, Map.of("vm", vms.extend(f.requiredString("name"), f.requiredInt("ttl_minutes"))));
+    Fields f = Fields.of(Json.parse(body), Set.of("name", "ttl_minutes", "vm_id"));
+    return ApiResponse.ok(
+        200, Map.of("vm", vms.extend(f.requiredString("name"), f.requiredInt("ttl_minutes"), f.optionalString("vm_id"))));
   }
 
   private ApiResponse destroy(String body) {
-    Fields f = Fields.of(Json.parse(body), Set.of("name", "dry_run"));
-    return ApiResponse.ok(200, vms.destroyByName(f.requiredString("name"), f.optionalBoolean("dry_run", false)));
+    Fields f = Fields.of(Json.parse(body), Set.of("name", "dry_run", "vm_id"));
+    return ApiResponse.ok(
+        200, vms.destroyByName(f.requiredString("name"), f.optionalBoolean("dry_run", false), f.optionalString("vm_id")));
   }
 
   private ApiResponse destroySelf(String body) {
@@ -203,11 +205,7 @@ public final class Api {
     Phase phase =
         Phase.parse(phaseText)
             .orElseThrow(() -> Failure.badRequest("invalid_phase", "phase must be one of " + Phase.allowed() + "."));
-    Optional<Integer> exitCode = f.optionalInt("exit_code");
-    VmService.PhaseReport reported = vms.report(vmId, killCode, phase, f.optionalString("detail"), exitCode);
-    // Also where /logs finds it once the VM and its tags are gone.
-    exitCode.ifPresent(code -> outputRoutes.recordExitCode(vmId, code));
-    return ApiResponse.ok(200, reported);
+    return ApiResponse.ok(200, vms.report(vmId, killCode, phase, f.optionalString("detail"), f.optionalInt("exit_code")));
   }
 
   private static boolean dryRun(String body) {

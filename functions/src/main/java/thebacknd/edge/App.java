@@ -2,6 +2,7 @@ package thebacknd.edge;
 
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import thebacknd.Lazy;
@@ -17,6 +18,8 @@ import thebacknd.vm.Fleet;
 import thebacknd.vm.KillCodes;
 import thebacknd.vm.LaunchSettings;
 import thebacknd.vm.Leases;
+import thebacknd.vm.Names;
+import thebacknd.vm.Results;
 import thebacknd.vm.Secrets;
 import thebacknd.vm.VmService;
 
@@ -27,9 +30,13 @@ import thebacknd.vm.VmService;
  */
 public final class App implements AutoCloseable {
 
-  /** The endpoints that claim or release name leases (DESIGN §9). */
+  /**
+   * The endpoints that claim or release name leases, or find a VM through them (a name, or
+   * whether a vm_id still holds its lease).
+   */
   private static final Set<Endpoint> USE_LEASES =
-      Set.of(Endpoint.CREATE, Endpoint.DESTROY, Endpoint.DESTROY_ALL, Endpoint.DESTROY_OLD, Endpoint.DESTROY_SELF);
+      Set.of(Endpoint.CREATE, Endpoint.DESTROY, Endpoint.DESTROY_ALL, Endpoint.DESTROY_OLD, Endpoint.DESTROY_SELF,
+          Endpoint.EXTEND, Endpoint.OUTPUT, Endpoint.LOGS, Endpoint.CONSOLE);
 
   private final Config config;
   private final Supplier<LaunchSettings> launchSettings;
@@ -44,7 +51,7 @@ public final class App implements AutoCloseable {
     this.launchSettings = Lazy.of(() -> LaunchSettings.from(config));
     Supplier<ClosureCheck> closureCheck =
         Lazy.of(() -> ClosureCheck.forCache(config.cacheLocation(), config.trustedKeys(), aws));
-    // Create and the destroys only; list and report never touch the leases.
+    // Not report's; list's only when the table is configured.
     this.leases =
         Lazy.of(() -> {
           String table = config.requireLeasesTable();
@@ -52,16 +59,13 @@ public final class App implements AutoCloseable {
         });
     Fleet fleet = new Fleet(aws.ec2(), config.defaultTtl(), config.bootTimeout());
     KillCodes killCodes = new KillCodes(Secrets.from(config, aws));
+    Clock clock = Clock.systemUTC();
+    Optional<OutputStore> kept = config.outputBucket().map(where -> new OutputStore(aws::s3, where));
     VmService vms =
-        new VmService(config, launchSettings, fleet, leases, killCodes, closureCheck, Clock.systemUTC());
-    OutputService output =
-        new OutputService(
-            config.outputBucket().map(where -> new OutputStore(aws::s3, where)),
-            killCodes,
-            fleet,
-            Clock.systemUTC(),
-            config.maxOutputKib() * 1024L);
-    this.api = new Api(vms, output, new ConsoleService(fleet, Clock.systemUTC()));
+        new VmService(config, launchSettings, fleet, leases, killCodes, closureCheck, clock, kept.map(k -> (Results) k));
+    Names names = new Names(fleet, leases, clock, config.defaultTtl());
+    OutputService output = new OutputService(kept, killCodes, fleet, leases, names, clock, config.maxOutputKib() * 1024L);
+    this.api = new Api(vms, output, new ConsoleService(fleet, names));
   }
 
   /** Reads and checks the configuration; a mistake is a one-line ConfigException. */

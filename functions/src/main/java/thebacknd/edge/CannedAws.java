@@ -71,9 +71,21 @@ final class CannedAws implements SdkHttpClient {
       "<GetConsoleOutputResponse " + EC2 + "><requestId>priming</requestId><instanceId>i-0000000000000cafe</instanceId>"
           + "<timestamp>2026-01-01T00:00:00.000Z</timestamp><output>cHJpbWluZwo=</output></GetConsoleOutputResponse>");
 
+  /** The lease of {@code thebacknd-1}, as DynamoDB's JSON protocol carries an item. */
+  private static final String LEASE =
+      "{\"name\":{\"S\":\"thebacknd-1\"},\"vm_id\":{\"S\":\"" + VM_ID + "\"},\"claimed_at\":{\"S\":\"" + LAUNCHED_AT
+          + "\"},\"instance_id\":{\"S\":\"i-0000000000000cafe\"}}";
+
+  /**
+   * A lookup of the VM's lease (a scan filtered on its vm_id) finds it; the scan of every lease a
+   * create makes finds none, so its claim of a free slot succeeds.
+   */
+  private static final String LEASE_OF_VM = "{\"Items\":[" + LEASE + "],\"Count\":1,\"ScannedCount\":1}";
+
   /** DynamoDB's and Secrets Manager's answers by X-Amz-Target (their JSON protocol). */
   private static final Map<String, String> JSON_ANSWERS = Map.of(
       "DynamoDB_20120810.Scan", "{\"Items\":[],\"Count\":0,\"ScannedCount\":0}",
+      "DynamoDB_20120810.GetItem", "{\"Item\":" + LEASE + "}",
       "secretsmanager.GetSecretValue",
       "{\"ARN\":\"arn:aws:secretsmanager:us-east-1:000000000000:secret:thebacknd-priming\",\"Name\":\"thebacknd-priming\","
           + "\"SecretString\":\"" + KEY + "\",\"VersionId\":\"priming\",\"VersionStages\":[\"AWSCURRENT\"]}");
@@ -94,7 +106,8 @@ final class CannedAws implements SdkHttpClient {
   private static HttpExecuteResponse answer(SdkHttpRequest request, String body) {
     String target = request.firstMatchingHeader("X-Amz-Target").orElse(null);
     if (target != null) {
-      return response(200, "application/x-amz-json-1.0", JSON_ANSWERS.getOrDefault(target, "{}"));
+      boolean leaseOfVm = target.endsWith(".Scan") && body.contains("FilterExpression");
+      return response(200, "application/x-amz-json-1.0", leaseOfVm ? LEASE_OF_VM : JSON_ANSWERS.getOrDefault(target, "{}"));
     }
     if (body.contains("Action=")) {
       String action = body.replaceAll("(?s).*\\bAction=([A-Za-z]+).*", "$1");

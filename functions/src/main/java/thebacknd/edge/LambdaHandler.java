@@ -56,6 +56,12 @@ public abstract class LambdaHandler implements RequestStreamHandler {
 
   @Override
   public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    try (Log.Scope scope = Log.request(context == null ? null : context.getAwsRequestId())) {
+      answer(input, output);
+    }
+  }
+
+  private void answer(InputStream input, OutputStream output) throws IOException {
     byte[] payload = input.readAllBytes();
     String answer;
     JsonNode event;

@@ -40,6 +40,11 @@ public record OutputLocation(String bucket, String prefix) {
     return vmPrefix(vmId) + name;
   }
 
+  /** {@code [prefix/]names/<name>}: which vm_id a name was last given to. */
+  String nameKey(String name) {
+    return (prefix.isEmpty() ? "" : prefix + "/") + OutputStore.NAMES + name;
+  }
+
   /** {@code [prefix/]<vm_id>/}: everything kept for one VM starts with this. */
   String vmPrefix(String vmId) {
     return (prefix.isEmpty() ? "" : prefix + "/") + vmId + "/";

@@ -5,20 +5,25 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import software.amazon.awssdk.services.s3.model.S3Object;
+import java.util.function.Supplier;
 import thebacknd.Failure;
+import thebacknd.Log;
+import thebacknd.Tasks;
 import thebacknd.config.ConfigException;
 import thebacknd.vm.Fleet;
 import thebacknd.vm.KillCodes;
+import thebacknd.vm.Lease;
+import thebacknd.vm.Leases;
+import thebacknd.vm.Names;
 import thebacknd.vm.Vm;
 
 /**
- * What a VM gives back (DESIGN §9): its output chunks ({@code POST /output}, kill code), read
- * back in order ({@code GET /logs}) while it lives and after it is gone, with its exit code.
+ * What a VM gives back: its output chunks ({@code POST /output}, kill code, while its lease is
+ * held), read back in order ({@code GET /logs}) while it lives and after it is gone, with its
+ * exit code; by name too once it is gone, through the name index kept in the output bucket.
  */
 public final class OutputService {
 
@@ -27,6 +32,12 @@ public final class OutputService {
   /** Per /logs answer: at most this many chunks, and about this much text (at least one chunk). */
   static final int PAGE_CHUNKS = 100;
   static final int PAGE_BYTES = 1024 * 1024;
+  /** The threads of the reads one request makes at once (a handful: HEADs, the lease, chunks). */
+  private static final ExecutorService AT_ONCE = Executors.newCachedThreadPool(r -> {
+    Thread thread = new Thread(r, "thebacknd-output-read");
+    thread.setDaemon(true);
+    return thread;
+  });
   /** Chunks read from S3 at once for one answer. */
   private static final int READERS = 8;
 
@@ -40,6 +51,8 @@ public final class OutputService {
   private final Optional<OutputStore> kept;
   private final KillCodes killCodes;
   private final Fleet fleet;
+  private final Supplier<Leases> leases;
+  private final Names names;
   private final Clock clock;
   private final long maxOutputBytes;
 
@@ -47,10 +60,13 @@ public final class OutputService {
    * @param kept where output is kept; without it (no THEBACKND_OUTPUT_BUCKET) /output and /logs
    *     fail with a one-line configuration error and exit codes are kept as tags only
    */
-  public OutputService(Optional<OutputStore> kept, KillCodes killCodes, Fleet fleet, Clock clock, long maxOutputBytes) {
+  public OutputService(
+      Optional<OutputStore> kept, KillCodes killCodes, Fleet fleet, Supplier<Leases> leases, Names names, Clock clock, long maxOutputBytes) {
     this.kept = kept;
     this.killCodes = killCodes;
     this.fleet = fleet;
+    this.leases = leases;
+    this.names = names;
     this.clock = clock;
     this.maxOutputBytes = maxOutputBytes;
   }
@@ -61,10 +77,14 @@ public final class OutputService {
    * Keeps one chunk. The kill code is checked before anything is read or stored. A seq already
    * stored is acknowledged and not stored again (the agent retries with the same seq). Past
    * {@code THEBACKND_MAX_OUTPUT_KIB} the chunk is refused with 413 and nothing is stored; an
-   * empty final chunk always fits, so the end of the output can still be marked.
+   * empty final chunk always fits, so the end of the output can still be marked. Nothing is
+   * stored for a VM whose lease was released (410 {@code vm_gone}: it is gone), nor for a seq
+   * after the stored final chunk (409 {@code output_closed}). Chunk 0 also records the VM's name
+   * in the name index.
    */
   public Accepted accept(String vmId, String killCode, long seq, String text, boolean isFinal) {
     killCodes.require(vmId, killCode);
+    Log.aboutVm(vmId);
     if (seq < 0 || seq > OutputStore.MAX_SEQ) {
       throw Failure.badRequest("invalid_seq", "seq must be a whole number from 0 to " + OutputStore.MAX_SEQ + ".");
     }
@@ -75,20 +95,34 @@ public final class OutputService {
           "A chunk carries at most " + MAX_CHUNK_BYTES + " bytes of text; chunk " + seq + " has " + bytes.length + ".");
     }
     OutputStore s = store();
-    // The chunk before holds the running total when the chunks came in order: one HEAD. Else
-    // (chunk 0, or chunks overtaking each other: the agent keeps a few on their way at once)
-    // a listing is summed, and the total is kept again once nothing before is missing. The
-    // limit is thus exact but for chunks that overtook this one (at most the agent's window).
-    Optional<Long> through = seq == 0 ? Optional.empty() : s.totalThrough(vmId, seq - 1);
+    // Two reads at once: whether the VM still holds its lease, and the chunk before.
+    Future<Optional<Lease>> held = AT_ONCE.submit(() -> leases.get().ofVm(vmId));
+    Future<Optional<OutputStore.ChunkFacts>> previous = seq == 0 ? null : AT_ONCE.submit(() -> s.facts(vmId, seq - 1));
+    Lease lease = awaitAll(held).orElseThrow(() -> new Failure(
+        Failure.Kind.GONE, "vm_gone", "The VM " + vmId + " is gone (its name was released); its output is closed."));
+    // The chunk before holds the running total when the chunks came in order: one HEAD. When
+    // chunks overtook each other (the agent keeps a few on their way at once), the nearest one
+    // before that holds a total or a bound of it, a few HEADs back, gives a bound: each chunk not
+    // stored yet counted full. Far from the limit a bound suffices, and is kept for the next
+    // chunks. Else (chunk 0, or near the limit) a listing is summed, and the exact total is kept
+    // again once nothing before is missing. The limit is thus exact but for chunks that overtook
+    // this one (at most the agent's window).
+    Optional<OutputStore.Through> behind = seq == 0 ? Optional.empty() : lookBack(s, vmId, seq, awaitAll(previous));
     long before;
-    Optional<Long> total;
-    if (through.isPresent()) {
-      before = through.get();
-      total = Optional.of(before + bytes.length);
+    Optional<OutputStore.Through> through;
+    if (behind.isPresent() && behind.get().bytes() + bytes.length <= maxOutputBytes) {
+      before = behind.get().bytes();
+      through = Optional.of(new OutputStore.Through(before + bytes.length, behind.get().exact()));
     } else {
       OutputStore.Stored stored = s.stored(vmId, seq);
+      if (stored.hasFinal()) {
+        Optional<Long> last = s.finalSeq(vmId);
+        if (last.isPresent() && seq > last.get()) {
+          throw closed(seq, last.get());
+        }
+      }
       before = stored.bytes();
-      total = stored.allBefore() ? Optional.of(stored.bytesBefore() + bytes.length) : Optional.empty();
+      through = stored.allBefore() ? Optional.of(new OutputStore.Through(stored.bytesBefore() + bytes.length, true)) : Optional.empty();
     }
     if (before + bytes.length > maxOutputBytes) {
       throw new Failure(
@@ -96,31 +130,99 @@ public final class OutputService {
           "This VM's output reached the limit of " + maxOutputBytes / 1024 + " KiB (THEBACKND_MAX_OUTPUT_KIB); chunk "
               + seq + " was not kept.");
     }
-    s.putChunkIfAbsent(vmId, seq, bytes, total);
+    if (seq == 0) {
+      s.keepName(lease.name(), vmId);
+    }
+    s.putChunkIfAbsent(vmId, seq, bytes, through, isFinal);
     if (isFinal) {
       s.putFinal(vmId, seq);
     }
     return new Accepted(vmId, seq);
   }
 
-  /** Keeps the exit code {@code report} received, so /logs has it after the VM and its tags are gone. */
-  public void recordExitCode(String vmId, int exitCode) {
-    kept.ifPresent(s -> s.putExitCode(vmId, exitCode));
+  /** How far back a chunk looks for one holding a running total or a bound: beyond the agent's window. */
+  static final int LOOK_BACK = 8;
+
+  /**
+   * The bytes of the chunks before {@code seq}, from the nearest one (at most {@link #LOOK_BACK}
+   * back) that holds a running total or a bound and the ones after it: exact when that one holds a
+   * total and none between is missing, else a bound (a missing one counted full). The chunk
+   * before comes read ({@code previous}); then the three before it are read at once, then the
+   * rest of the way. Empty when none within
+   * reach holds either. A stored final chunk before {@code seq} closes the output (409).
+   */
+  private static Optional<OutputStore.Through> lookBack(
+      OutputStore s, String vmId, long seq, Optional<OutputStore.ChunkFacts> previous) {
+    List<Future<Optional<OutputStore.ChunkFacts>>> further = new ArrayList<>();
+    long between = 0;
+    long missing = 0;
+    long oldest = Math.max(0, seq - LOOK_BACK);
+    for (long other = seq - 1; other >= oldest; other--) {
+      Optional<OutputStore.ChunkFacts> facts;
+      if (other == seq - 1) {
+        facts = previous;
+      } else {
+        int index = (int) (seq - 2 - other);
+        if (index == further.size()) {
+          // The next round, read at once: the three before, then the rest of the way.
+          long until = Math.max(oldest, index == 0 ? other - 2 : oldest);
+          for (long ahead = other; ahead >= until; ahead--) {
+            long key = ahead;
+            further.add(AT_ONCE.submit(() -> s.facts(vmId, key)));
+          }
+        }
+        facts = awaitAll(further.get(index));
+      }
+      if (facts.isEmpty()) {
+        missing++;
+        continue;
+      }
+      OutputStore.ChunkFacts f = facts.get();
+      if (f.isFinal()) {
+        further.forEach(r -> r.cancel(true));
+        throw closed(seq, other);
+      }
+      Optional<Long> known = f.total().or(f::bound);
+      if (known.isPresent()) {
+        further.forEach(r -> r.cancel(true));
+        boolean exact = f.total().isPresent() && missing == 0;
+        return Optional.of(new OutputStore.Through(known.get() + between + missing * MAX_CHUNK_BYTES, exact));
+      }
+      between += f.bytes();
+    }
+    return Optional.empty();
+  }
+
+  /** A read started on {@link #AT_ONCE}; its own exception if it failed. */
+  private static <T> T awaitAll(Future<T> read) {
+    try {
+      return Tasks.await(read, "reading output");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading output", e);
+    }
+  }
+
+  private static Failure closed(long seq, long last) {
+    return new Failure(
+        Failure.Kind.CONFLICT, "output_closed", "The output ended at chunk " + last + " (the final one); chunk " + seq + " was not kept.");
   }
 
   // ------------------------------------------------------------------ GET /logs
 
-  /** The output of the live VM called {@code name}; 404 when no live VM has that name. */
+  /**
+   * The output of the VM called {@code name}: the one its lease names while it lives, else the
+   * last one the name index recorded for it (a VM that is gone); 404 when neither knows the name.
+   */
   public Logs logsByName(String name, long after) {
     requireAfter(after);
-    Vm vm =
-        fleet.live(clock.instant()).stream()
-            .filter(v -> name.equals(v.name()))
-            .findFirst()
-            .orElseThrow(() -> new Failure(
-                Failure.Kind.NOT_FOUND, "vm_not_found",
-                "No live VM is named " + Failure.excerpt(name, 60) + "; for a VM that is gone, ask by its vm_id."));
-    return read(vm.name(), vm.vmId(), after).logs();
+    OutputStore s = store();
+    String vmId = names.lease(name).map(Lease::vmId)
+        .or(() -> Vm.numberOf(name).isPresent() ? s.vmIdNamed(name) : Optional.empty())
+        .orElseThrow(() -> new Failure(
+            Failure.Kind.NOT_FOUND, "vm_not_found",
+            "No VM named " + Failure.excerpt(name, 60) + " is known, live or gone; ask by its vm_id."));
+    return read(name, vmId, after).logs();
   }
 
   /** The output of a VM by its vm_id, live or gone; 404 when nothing is kept and no live VM has it. */
@@ -146,18 +248,18 @@ public final class OutputService {
   private Page read(String name, String vmId, long after) {
     OutputStore s = store();
     OutputStore.Listing listing = s.listAfter(vmId, after, PAGE_CHUNKS);
-    List<S3Object> taken = new ArrayList<>();
+    List<OutputStore.StoredChunk> taken = new ArrayList<>();
     long expected = after + 1;
     long bytes = 0;
-    for (S3Object object : listing.chunks()) {
-      if (s.seqOf(vmId, object.key()).filter(seq -> seq == expected + taken.size()).isEmpty()) {
+    for (OutputStore.StoredChunk chunk : listing.chunks()) {
+      if (chunk.seq() != expected + taken.size()) {
         break;
       }
-      if (!taken.isEmpty() && bytes + object.size() > PAGE_BYTES) {
+      if (!taken.isEmpty() && bytes + chunk.bytes() > PAGE_BYTES) {
         break;
       }
-      taken.add(object);
-      bytes += object.size();
+      taken.add(chunk);
+      bytes += chunk.bytes();
     }
     List<Chunk> chunks = new ArrayList<>();
     List<String> texts = texts(s, taken);
@@ -172,27 +274,22 @@ public final class OutputService {
   }
 
   /** The chunks' texts, read a few at a time: a long log of small chunks is many small reads. */
-  private static List<String> texts(OutputStore s, List<S3Object> objects) {
-    if (objects.size() <= 1) {
-      return objects.stream().map(o -> s.text(o.key())).toList();
+  private static List<String> texts(OutputStore s, List<OutputStore.StoredChunk> chunks) {
+    if (chunks.size() <= 1) {
+      return chunks.stream().map(c -> s.text(c.key())).toList();
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(READERS, objects.size()), r -> {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(READERS, chunks.size()), r -> {
       Thread thread = new Thread(r, "thebacknd-logs-reader");
       thread.setDaemon(true);
       return thread;
     });
     try {
-      List<Future<String>> reads = objects.stream().map(o -> pool.submit(() -> s.text(o.key()))).toList();
+      List<Future<String>> reads = chunks.stream().map(c -> pool.submit(() -> s.text(c.key()))).toList();
       List<String> texts = new ArrayList<>();
       for (Future<String> read : reads) {
-        texts.add(read.get());
+        texts.add(Tasks.await(read, "reading output"));
       }
       return texts;
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading output", e);

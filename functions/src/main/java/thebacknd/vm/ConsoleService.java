@@ -1,12 +1,10 @@
 package thebacknd.vm;
 
-import java.time.Clock;
 import java.time.Instant;
-import thebacknd.Failure;
 
 /**
  * {@code GET /console?name=N}: a live VM's serial console (EC2 GetConsoleOutput), for a VM whose
- * agent never ran or never reached the API (DESIGN §9). Only our tagged instances are looked at.
+ * agent never ran or never reached the API . Only our tagged instances are looked at.
  */
 public final class ConsoleService {
 
@@ -14,19 +12,15 @@ public final class ConsoleService {
   public record Console(String name, String vmId, String instanceId, Instant timestamp, String output) {}
 
   private final Fleet fleet;
-  private final Clock clock;
+  private final Names names;
 
-  public ConsoleService(Fleet fleet, Clock clock) {
+  public ConsoleService(Fleet fleet, Names names) {
     this.fleet = fleet;
-    this.clock = clock;
+    this.names = names;
   }
 
+  /** The console of the live VM its lease gives {@code name} to; 404 when none has it. */
   public Console latest(String name) {
-    Vm vm =
-        fleet.live(clock.instant()).stream()
-            .filter(v -> name.equals(v.name()))
-            .findFirst()
-            .orElseThrow(() -> new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM is named " + Failure.excerpt(name, 60) + "."));
-    return fleet.console(vm);
+    return fleet.console(names.requireLive(name));
   }
 }

@@ -8,12 +8,18 @@ import java.util.Set;
 
 /**
  * Why a VM should be destroyed now (DESIGN §3, §9): the one place that decides it, a pure function
- * of what EC2 holds of the VM, the clock and {@code THEBACKND_BOOT_TIMEOUT_MINUTES}. Both reasons
+ * of what EC2 holds of the VM, the clock and {@code THEBACKND_BOOT_TIMEOUT_MINUTES}. Every reason
  * make {@code should_be_destroyed} true, so {@code destroy-old} terminates the VM.
  */
 public enum DestroyReason {
-  /** Its deadline ({@code thebacknd:expires-at}, or launch + the default TTL) has passed; wins over the other. */
+  /** Its deadline ({@code thebacknd:expires-at}, or launch + the default TTL) has passed; wins over unresponsive. */
   EXPIRED,
+  /**
+   * It reported {@code failed} and its deadline has passed: the failed report moved the deadline
+   * to at most {@code THEBACKND_FAILED_KEEP_MINUTES} later, so it does not bill until its TTL
+   * ({@code extend} keeps it longer, as for any VM).
+   */
+  FAILED,
   /**
    * The boot timeout has passed since launch and its agent has not reported {@code running},
    * {@code finished} or {@code failed} (DESIGN §3): it never booted, or is stuck fetching or
@@ -32,7 +38,7 @@ public enum DestroyReason {
    */
   public static Optional<DestroyReason> of(Instant launchedAt, Instant expiresAt, String phase, Instant now, Duration bootTimeout) {
     if (!now.isBefore(expiresAt)) {
-      return Optional.of(EXPIRED);
+      return Optional.of(Phase.FAILED.wire().equals(phase) ? FAILED : EXPIRED);
     }
     return unresponsive(launchedAt, phase, now, bootTimeout) ? Optional.of(UNRESPONSIVE) : Optional.empty();
   }

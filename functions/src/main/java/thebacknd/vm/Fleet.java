@@ -95,6 +95,24 @@ public final class Fleet {
   }
 
   /**
+   * The instance(s) of this vm_id in any state, {@code shutting-down} and {@code terminated}
+   * included: what tells a lease's VM not yet visible from one that is gone.
+   */
+  public List<Vm> withVmIdInAnyState(String vmId, Instant now) {
+    Filter tagged = Filter.builder().name("tag:" + VmTags.VM_ID).values(vmId).build();
+    DescribeInstancesRequest request =
+        DescribeInstancesRequest.builder().filters(OURS, tagged).maxResults(PAGE_SIZE).build();
+    return read(request, now).stream().filter(vm -> vmId.equals(vm.vmId())).toList();
+  }
+
+  /** Every instance of ours in any state, with the client's own retries: what {@code list} reads. */
+  public List<Vm> everything(Instant now) {
+    return read(DescribeInstancesRequest.builder().filters(OURS).maxResults(PAGE_SIZE).build(), now).stream()
+        .sorted(BY_NAME)
+        .toList();
+  }
+
+  /**
    * Every instance of ours in any state, {@code shutting-down} and {@code terminated} included:
    * what a create needs to tell a gone VM from one not yet visible. Within a create's time budget.
    */
@@ -188,10 +206,7 @@ public final class Fleet {
 
   /** The VM after its deadline moved to {@code expiresAt} (extend), judged again at {@code now}. */
   Vm withDeadline(Vm vm, Instant expiresAt, Instant now) {
-    Optional<DestroyReason> reason = DestroyReason.of(vm.launchedAt(), expiresAt, vm.phase(), now, bootTimeout);
-    return new Vm(vm.name(), vm.vmId(), vm.instanceId(), vm.state(), vm.instanceType(), vm.nixToplevel(), vm.nixBinary(),
-        vm.launchedAt(), expiresAt, reason.isPresent(), reason.map(DestroyReason::wire).orElse(null), vm.publicIps(),
-        vm.phase(), vm.phaseDetail(), vm.exitCode(), vm.lifecycle(), vm.args(), vm.owner());
+    return vm.withDeadline(expiresAt, DestroyReason.of(vm.launchedAt(), expiresAt, vm.phase(), now, bootTimeout));
   }
 
   /** Sets tags on one VM's instance (not on its volumes: the phase is about the machine). */

@@ -66,6 +66,7 @@ public record Launch(
         settings.nixCache(),
         settings.nixTrustedKey(),
         settings.apiUrl().toString(),
-        expiresAt);
+        expiresAt,
+        settings.failedKeepMinutes());
   }
 }

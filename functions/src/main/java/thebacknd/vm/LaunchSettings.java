@@ -7,7 +7,8 @@ import thebacknd.config.Config;
 
 /**
  * What every launch of this deployment shares: the base image, the VMs' instance profile, network
- * and SSH key, and what their user-data tells them about the API and the cache. Built once, when a
+ * and SSH key, and what their user-data tells them about the API, the cache and how long a failed
+ * VM stays up. Built once, when a
  * process that creates VMs starts.
  */
 public record LaunchSettings(
@@ -18,7 +19,8 @@ public record LaunchSettings(
     Optional<String> keyName,
     URI apiUrl,
     String nixCache,
-    String nixTrustedKey) {
+    String nixTrustedKey,
+    int failedKeepMinutes) {
 
   public LaunchSettings {
     securityGroupIds = List.copyOf(securityGroupIds);
@@ -35,6 +37,7 @@ public record LaunchSettings(
         config.keyName(),
         config.apiUrl().orElseThrow(),
         config.nixCache(),
-        config.nixTrustedKey());
+        config.nixTrustedKey(),
+        (int) config.failedKeep().toMinutes());
   }
 }

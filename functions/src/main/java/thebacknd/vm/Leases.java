@@ -11,6 +11,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
@@ -25,7 +26,8 @@ import thebacknd.aws.AwsErrors;
  * the one seen, recording an instance and releasing that the lease is still this VM's.
  *
  * <p>Items: {@code name} (S), {@code vm_id} (S), {@code claimed_at} (S, ISO-8601) and, once the
- * launch is recorded, {@code instance_id} (S).
+ * launch is recorded, {@code instance_id} (S) and {@code expires_at} (S, ISO-8601: the deadline
+ * it launched with, for a VM listed before EC2 shows it).
  */
 public final class Leases {
 
@@ -33,6 +35,7 @@ public final class Leases {
   static final String VM_ID = "vm_id";
   static final String CLAIMED_AT = "claimed_at";
   static final String INSTANCE_ID = "instance_id";
+  static final String EXPIRES_AT = "expires_at";
 
   private final DynamoDbClient dynamoDb;
   private final String table;
@@ -49,6 +52,33 @@ public final class Leases {
         "DynamoDB",
         "Scan",
         () -> dynamoDb.scanPaginator(scan).items().stream().flatMap(item -> lease(item).stream()).toList());
+  }
+
+  /** The lease of one name, read consistently: which VM the name stands for now. */
+  public Optional<Lease> named(String name) {
+    GetItemRequest get = GetItemRequest.builder().tableName(table).key(Map.of(NAME, s(name))).consistentRead(true).build();
+    return AwsErrors.call("DynamoDB", "GetItem", () -> {
+      Map<String, AttributeValue> item = dynamoDb.getItem(get).item();
+      return item == null || item.isEmpty() ? Optional.<Lease>empty() : lease(item);
+    });
+  }
+
+  /** The lease held by {@code vmId}, read consistently; empty once it was released. */
+  public Optional<Lease> ofVm(String vmId) {
+    ScanRequest scan =
+        ScanRequest.builder()
+            .tableName(table)
+            .consistentRead(true)
+            .filterExpression("vm_id = :vm")
+            .expressionAttributeValues(Map.of(":vm", s(vmId)))
+            .build();
+    return AwsErrors.call(
+            "DynamoDB",
+            "Scan",
+            () -> dynamoDb.scanPaginator(scan).items().stream().flatMap(item -> lease(item).stream()).toList())
+        .stream()
+        .filter(lease -> vmId.equals(lease.vmId()))
+        .findFirst();
   }
 
   /**
@@ -107,13 +137,20 @@ public final class Leases {
 
   /** Records the launched instance; false when the lease is no longer this VM's. */
   boolean recordInstance(Lease lease, String instanceId) {
+    return recordInstance(lease, instanceId, Optional.empty());
+  }
+
+  /** Records the launched instance and the deadline it launched with; false when the lease is no longer this VM's. */
+  boolean recordInstance(Lease lease, String instanceId, Optional<Instant> expiresAt) {
+    Map<String, AttributeValue> values = new HashMap<>(Map.of(":instance", s(instanceId), ":vm", s(lease.vmId())));
+    expiresAt.ifPresent(at -> values.put(":expires", s(at.toString())));
     UpdateItemRequest update =
         UpdateItemRequest.builder()
             .tableName(table)
             .key(Map.of(NAME, s(lease.name())))
-            .updateExpression("SET instance_id = :instance")
+            .updateExpression(expiresAt.isPresent() ? "SET instance_id = :instance, expires_at = :expires" : "SET instance_id = :instance")
             .conditionExpression("vm_id = :vm")
-            .expressionAttributeValues(Map.of(":instance", s(instanceId), ":vm", s(lease.vmId())))
+            .expressionAttributeValues(values)
             .build();
     return AwsErrors.call(
         "DynamoDB",
@@ -156,7 +193,9 @@ public final class Leases {
     String claimedAt = text(item, CLAIMED_AT);
     try {
       if (name != null && vmId != null && claimedAt != null) {
-        return Optional.of(new Lease(name, vmId, Instant.parse(claimedAt), Optional.ofNullable(text(item, INSTANCE_ID))));
+        String expiresAt = text(item, EXPIRES_AT);
+        return Optional.of(new Lease(name, vmId, Instant.parse(claimedAt), Optional.ofNullable(text(item, INSTANCE_ID)),
+            Optional.ofNullable(expiresAt).map(Instant::parse)));
       }
     } catch (DateTimeParseException e) {
       // logged below

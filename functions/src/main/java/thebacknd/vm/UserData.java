@@ -12,7 +12,9 @@ import thebacknd.Json;
  * fetch it, and carries the VM's own kill code; it never carries AWS credentials: the VM reads
  * the cache with its instance profile.
  *
- * @param nixArgs a program's argv after its path (DESIGN §9); null when the VM runs no program
+ * @param nixArgs a program's argv after its path; null when the VM runs no program
+ * @param failedKeepMinutes how long the VM stays up after it reported {@code failed}
+ *     ({@code THEBACKND_FAILED_KEEP_MINUTES}), then destroys itself
  */
 public record UserData(
     @JsonProperty("thebacknd") int version,
@@ -25,7 +27,8 @@ public record UserData(
     String nixCache,
     String nixTrustedKey,
     String apiUrl,
-    Instant expiresAt) {
+    Instant expiresAt,
+    int failedKeepMinutes) {
 
   public static final int VERSION = 1;
   public static final int MAX_BYTES = 16 * 1024;

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * carry {@code thebacknd=true}; absent values are {@code null} so they render as JSON nulls.
  *
  * @param shouldBeDestroyed whether {@code destroy-old} terminates it: {@code destroyReason} is set
- * @param destroyReason {@code "expired"} or {@code "unresponsive"} ({@link DestroyReason}); null otherwise
+ * @param destroyReason {@code "expired"}, {@code "failed"} or {@code "unresponsive"} ({@link DestroyReason}); null otherwise
  * @param phase what its agent reported last, or {@code "unresponsive"} ({@link DestroyReason#UNRESPONSIVE_PHASE})
  * @param exitCode the program's, once it finished (its {@code thebacknd:exit-code} tag)
  * @param lifecycle {@code "spot"} or {@code "on-demand"}, as EC2 says (its {@code InstanceLifecycle})
@@ -46,6 +46,25 @@ public record Vm(
   public Vm {
     publicIps = List.copyOf(publicIps);
     args = args == null ? null : List.copyOf(args);
+  }
+
+  /**
+   * This VM judged again after its deadline moved to {@code deadline} (extend, a failed report):
+   * the one way a changed VM is derived from one read.
+   */
+  Vm withDeadline(Instant deadline, Optional<DestroyReason> reason) {
+    return new Vm(name, vmId, instanceId, state, instanceType, nixToplevel, nixBinary, launchedAt, deadline,
+        reason.isPresent(), reason.map(DestroyReason::wire).orElse(null), publicIps, phase, phaseDetail, exitCode,
+        lifecycle, args, owner);
+  }
+
+  /**
+   * A VM its lease records as launched while DescribeInstances does not show it yet (EC2 shows a
+   * new instance late): {@code pending}, with what the lease knows and nulls for the rest.
+   */
+  static Vm unseen(Lease lease, String instanceId, Instant expiresAt) {
+    return new Vm(lease.name(), lease.vmId(), instanceId, "pending", null, null, null, lease.claimedAt(), expiresAt,
+        false, null, List.of(), null, null, null, null, null, null);
   }
 
   public static String nameFor(int number) {

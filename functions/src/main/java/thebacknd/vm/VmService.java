@@ -4,50 +4,41 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
 import thebacknd.Failure;
 import thebacknd.Log;
-import thebacknd.aws.AwsErrors;
 import thebacknd.cache.ClosureCheck;
-import thebacknd.cache.ClosureReport;
-import thebacknd.cache.StorePath;
 import thebacknd.config.Config;
 
 /**
- * The VM lifecycle: create, list, destroy (all, old, one by name, self) and phase reports. Every
- * entry point (Lambda handlers, local server, CLI --local) calls these methods and nothing else.
+ * The VM lifecycle: create ({@link VmCreation}), list, extend, destroy (all, old, one by name,
+ * self) and phase reports. Every entry point (Lambda handlers, local server, CLI --local) calls
+ * these methods and nothing else.
  */
 public final class VmService {
-
-  /** Rounds of look → claim before a create gives up under heavy contention. */
-  static final int CLAIM_ROUNDS = 3;
-  /**
-   * A create launches only this soon after it started, so that what follows the launch still fits
-   * in the function's time (the arithmetic: {@link thebacknd.aws.Retries}).
-   */
-  static final Duration LAUNCH_BY = Duration.ofSeconds(9);
 
   private static final int MAX_DETAIL_LENGTH = 255;
 
   private final Config config;
-  private final Supplier<LaunchSettings> launchSettings;
   private final Fleet fleet;
   private final Supplier<Leases> leases;
   private final KillCodes killCodes;
-  private final Supplier<ClosureCheck> closureCheck;
   private final Clock clock;
-  private final LaunchCleanup cleanup;
+  private final VmCreation creation;
+  private final Names names;
+  private final Optional<Results> results;
 
   /**
    * @param launchSettings demanded by {@code create} only (a list function has no image to launch)
-   * @param leases demanded by {@code create} and the destroys (the name leases, DESIGN §9)
+   * @param leases demanded by {@code create}, the destroys and {@code extend} (the name leases);
+   *     by {@code list} only when {@code THEBACKND_LEASES_TABLE} is set
    * @param closureCheck demanded by {@code create} only, when {@code THEBACKND_VERIFY_CACHE} is on
+   * @param results where a report's exit code and the VM's name are kept beyond the VM; none
+   *     without an output bucket (the exit code is then a tag only)
    */
   public VmService(
       Config config,
@@ -56,185 +47,53 @@ public final class VmService {
       Supplier<Leases> leases,
       KillCodes killCodes,
       Supplier<ClosureCheck> closureCheck,
-      Clock clock) {
+      Clock clock,
+      Optional<Results> results) {
     this.config = config;
-    this.launchSettings = launchSettings;
     this.fleet = fleet;
     this.leases = leases;
     this.killCodes = killCodes;
-    this.closureCheck = closureCheck;
     this.clock = clock;
-    this.cleanup = new LaunchCleanup(fleet, clock);
+    this.creation = new VmCreation(config, launchSettings, fleet, leases, killCodes, closureCheck, clock);
+    this.names = new Names(fleet, leases, clock, config.defaultTtl());
+    this.results = results;
   }
 
-  // ---------------------------------------------------------------- create
+  public VmService(
+      Config config,
+      Supplier<LaunchSettings> launchSettings,
+      Fleet fleet,
+      Supplier<Leases> leases,
+      KillCodes killCodes,
+      Supplier<ClosureCheck> closureCheck,
+      Clock clock) {
+    this(config, launchSettings, fleet, leases, killCodes, closureCheck, clock, Optional.empty());
+  }
 
   public Vm create(CreateRequest request) {
-    Instant started = clock.instant();
-    LaunchSettings settings = launchSettings.get();
-    Leases leases = this.leases.get();
-    List<String> instanceTypes =
-        Capacity.instanceTypes(request.instanceTypes(), config.defaultInstanceType(), config.allowedInstanceTypes());
-    long maxTtl = config.maxTtl().toMinutes();
-    int ttl = request.ttlMinutes().orElse((int) config.defaultTtl().toMinutes());
-    if (ttl < 1 || ttl > maxTtl) {
-      throw Failure.badRequest(
-          "ttl_out_of_range", "ttl_minutes must be between 1 and " + maxTtl + ", got " + ttl + ".");
-    }
-    // The cap first: two reads; the closure check may be thousands.
-    List<Slots.Slot> claimable = claimableSlots(leases);
-    if (claimable.isEmpty()) {
-      throw capReached();
-    }
-    requireTrustedClosure(request.workload());
-    String vmId = UUID.randomUUID().toString();
-    String killCode = killCodes.codeFor(vmId);
-    // Whole seconds: the deadline is read by people and by the agent's `date`, not by machines alone.
-    Instant expiresAt = clock.instant().plus(Duration.ofMinutes(ttl)).truncatedTo(ChronoUnit.SECONDS);
-    List<Capacity.Option> plan = Capacity.plan(instanceTypes, request.spot(), config.spotFallback());
-    Capacity.Option first = plan.get(0);
-    // Named as the longest name a lease can give, until one does.
-    Launch launch = new Launch(Vm.nameFor(config.maxVms()), vmId, killCode, expiresAt, request.workload(), first.instanceType(), first.spot(), request.owner(), 0);
-    // Escaped in JSON, arguments within their own limits can still pass EC2's: known before a claim.
-    launch.userData(settings).toJson();
-    Lease lease = claim(leases, claimable, vmId);
-    return launchUnder(leases, lease, settings, launch.named(lease.name()), plan, started);
+    return creation.create(request);
   }
 
-  /** The slots a create may claim now, smallest first (one read of the table, one of EC2). */
-  private List<Slots.Slot> claimableSlots(Leases leases) {
-    List<Lease> held = leases.all();
-    List<Slots.Seen> seen = fleet.ours(clock.instant()).stream().map(Slots.Seen::of).toList();
-    return Slots.claimable(Slots.assess(held, seen, config.maxVms(), clock.instant()));
-  }
-
-  /** Claims the smallest slot still claimable; a slot a concurrent create took is skipped. */
-  private Lease claim(Leases leases, List<Slots.Slot> claimable, String vmId) {
-    List<Slots.Slot> candidates = claimable;
-    for (int round = 1; round <= CLAIM_ROUNDS; round++) {
-      for (Slots.Slot slot : candidates) {
-        Optional<Lease> lease = leases.claim(slot, vmId, clock.instant());
-        if (lease.isPresent()) {
-          return lease.get();
-        }
-      }
-      candidates = claimableSlots(leases);
-      if (candidates.isEmpty()) {
-        throw capReached();
-      }
-    }
-    throw new Failure(
-        Failure.Kind.TOO_MANY,
-        "launch_contention",
-        "Too many concurrent creates took every free name first, " + CLAIM_ROUNDS + " times; try again.");
-  }
+  // ---------------------------------------------------------------- list and extend
 
   /**
-   * Launches under a claimed lease, trying the plan's options in turn while EC2 has no capacity
-   * (DESIGN §9), and records the instance on the lease. Whatever fails leaves either no instance
-   * and a released lease, or an instance that its lease (or, past the grace, its own vm_id tag)
-   * still accounts for: never a VM the cap does not count. The name is claimed once for every try.
+   * Every live VM, and those whose lease records their launch while DescribeInstances does not
+   * show them yet ({@code pending}); without a leases table, what DescribeInstances shows.
    */
-  private Vm launchUnder(
-      Leases leases, Lease lease, LaunchSettings settings, Launch base, List<Capacity.Option> plan, Instant started) {
-    List<Capacity.Option> tried = new ArrayList<>();
-    Optional<Failure> lastFailure = Optional.empty();
-    Launch launch = base;
-    Vm vm = null;
-    while (vm == null) {
-      boolean mayLaunch = Duration.between(started, clock.instant()).compareTo(LAUNCH_BY) <= 0;
-      Capacity.Next next = Capacity.next(plan, tried, lastFailure, mayLaunch);
-      if (next instanceof Capacity.NoneLaunched none) {
-        releaseQuietly(leases, lease.name(), lease.vmId());
-        throw none.failure();
-      }
-      if (next instanceof Capacity.Failed failed) {
-        if (surelyNotLaunched(failed.failure())) {
-          releaseQuietly(leases, lease.name(), lease.vmId());
-        } else {
-          // It may have launched after all: withdrawn when seen; else the lease keeps its slot
-          // until the instance is seen gone, or for the grace if it never shows up (Slots).
-          cleanup.afterLostAnswer(leases, lease, started);
-        }
-        throw failed.failure();
-      }
-      Capacity.Option option = ((Capacity.Try) next).option();
-      try {
-        launch = launch.on(option);
-        vm = fleet.launch(settings, launch, clock.instant());
-      } catch (Failure refused) {
-        if (AwsErrors.INSUFFICIENT_CAPACITY.equals(refused.code())) {
-          Log.info("no capacity for " + option + " (vm_id " + lease.vmId() + "): " + refused.getMessage());
-        }
-        tried.add(option);
-        lastFailure = Optional.of(refused);
-      }
-    }
-    boolean stillOurs;
-    try {
-      stillOurs = leases.recordInstance(lease, vm.instanceId());
-    } catch (Failure unrecorded) {
-      // The lease is still ours; without the instance id the VM's vm_id tag accounts for it.
-      Log.warn("could not record " + vm.instanceId() + " on the lease of " + lease.name() + ": " + unrecorded.getMessage());
-      stillOurs = true;
-    }
-    if (!stillOurs) {
-      cleanup.withdraw(vm);
-      throw new Failure(
-          Failure.Kind.UNAVAILABLE,
-          "lease_lost",
-          "The name " + lease.name() + " was reclaimed while launching; the launch was withdrawn; try again.");
-    }
-    Log.info("created " + vm.name() + " (" + vm.instanceId() + ", " + vm.instanceType() + ", " + vm.lifecycle() + ", vm_id " + vm.vmId() + ")");
-    return vm;
-  }
-
-  /**
-   * A refusal (4xx) means EC2 did not run the request. A 5xx or a timeout may come after the
-   * launch; so may a throttled last attempt, after an earlier attempt that failed with a 5xx.
-   */
-  private static boolean surelyNotLaunched(Failure refused) {
-    return refused.kind() == Failure.Kind.AWS_FAILED && "aws_error".equals(refused.code());
-  }
-
-  /**
-   * The closure check of DESIGN §6 (422 {@code cache_check_failed}), then, for a toplevel, §10:
-   * its closure must hold the agent's package (422 {@code toplevel_without_agent}). Missing or
-   * unsigned paths come first: an unsigned narinfo's references say nothing about the agent.
-   */
-  private void requireTrustedClosure(Workload workload) {
-    Optional<StorePath> root = workload.closureRoot();
-    if (root.isEmpty()) {
-      return;
-    }
-    if (!config.verifyCache()) {
-      Log.warn("closure of " + root.get() + " NOT checked (THEBACKND_VERIFY_CACHE=false)");
-      return;
-    }
-    ClosureReport report = closureCheck.get().check(root.get());
-    if (!report.trusted()) {
-      throw new Failure(Failure.Kind.CACHE_CHECK_FAILED, "cache_check_failed", report.summary());
-    }
-    if (workload instanceof Workload.Toplevel && report.agent().isEmpty()) {
-      throw new Failure(
-          Failure.Kind.CACHE_CHECK_FAILED,
-          "toplevel_without_agent",
-          "The closure of " + root.get() + " has no " + ClosureReport.AGENT_NAME + " package: import the thebacknd"
-              + " flake's nixosModules.default (see docs/toplevels.md), or the VM loses its deadline at the next reboot.");
-    }
-  }
-
-  private Failure capReached() {
-    return new Failure(
-        Failure.Kind.TOO_MANY,
-        "cap_reached",
-        "The cap of " + config.maxVms() + " live VMs is reached; destroy one or wait for one to expire.");
-  }
-
-  // ---------------------------------------------------------------- list and destroy
-
   public List<Vm> list() {
-    return fleet.live(clock.instant());
+    Instant now = clock.instant();
+    if (config.leasesTable().isEmpty()) {
+      return fleet.live(now);
+    }
+    List<Lease> held;
+    try {
+      held = leases.get().all();
+    } catch (Failure unread) {
+      // The leases only add what EC2 does not show yet: without them, list what it shows.
+      Log.warn("list without the leases (" + unread.getMessage() + "): a VM launched a moment ago may be missing");
+      return fleet.live(now);
+    }
+    return Names.live(held, fleet.everything(now), now, config.defaultTtl());
   }
 
   /** The live VMs {@code owner} created ({@code thebacknd:owner}, compared as the tag holds it). */
@@ -244,19 +103,25 @@ public final class VmService {
   }
 
   /**
-   * Moves a live VM's deadline to now + {@code ttlMinutes} (DESIGN §9 "Lifetime"), at most its
-   * launch + {@code THEBACKND_MAX_TTL_MINUTES}. Only its {@code thebacknd:expires-at} tag changes;
-   * its agent reads it from the instance metadata when its timer fires.
+   * Moves a live VM's deadline to now + {@code ttlMinutes}, at most its launch + {@code
+   * THEBACKND_MAX_TTL_MINUTES}. Only its {@code thebacknd:expires-at} tag changes; its agent reads
+   * it from the instance metadata when its timer fires. A VM already past its deadline is going:
+   * 409 {@code vm_expired}; {@code vmId}, when given, must be the VM the name stands for (409
+   * {@code vm_mismatch}).
    */
-  public Vm extend(String name, int ttlMinutes) {
+  public Vm extend(String name, int ttlMinutes, Optional<String> vmId) {
     if (ttlMinutes < 1) {
       throw Failure.badRequest("ttl_out_of_range", "ttl_minutes must be at least 1, got " + ttlMinutes + ".");
     }
+    Vm vm = names.requireLive(name, vmId);
+    Log.aboutVm(vm.vmId());
     Instant now = clock.instant();
-    Vm vm = fleet.live(now).stream()
-        .filter(v -> name.equals(v.name()))
-        .findFirst()
-        .orElseThrow(() -> new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM is named " + Failure.excerpt(name, 60) + "."));
+    if (!now.isBefore(vm.expiresAt())) {
+      throw new Failure(
+          Failure.Kind.CONFLICT,
+          "vm_expired",
+          name + " is past its deadline (" + vm.expiresAt() + ") and is being destroyed; create a new VM.");
+    }
     Instant deadline = now.plus(Duration.ofMinutes(ttlMinutes)).truncatedTo(ChronoUnit.SECONDS);
     Instant latest = vm.launchedAt().plus(config.maxTtl());
     if (deadline.isAfter(latest)) {
@@ -267,9 +132,15 @@ public final class VmService {
               + " minutes): ttl_minutes is at most " + left + " now, got " + ttlMinutes + ".");
     }
     fleet.tag(vm, Map.of(VmTags.EXPIRES_AT, deadline.toString()));
-    Log.info("extended " + name + " (" + vm.instanceId() + ") until " + deadline);
+    Log.info("extended " + name + " (" + vm.instanceId() + ", vm_id " + vm.vmId() + ") until " + deadline);
     return fleet.withDeadline(vm, deadline, now);
   }
+
+  public Vm extend(String name, int ttlMinutes) {
+    return extend(name, ttlMinutes, Optional.empty());
+  }
+
+  // ---------------------------------------------------------------- destroy
 
   /** The outcome of destroy-all, destroy-old and destroy: what was (or would be) terminated. */
   public record Destruction(List<Vm> destroyed, boolean dryRun) {}
@@ -283,12 +154,18 @@ public final class VmService {
     return destroy(fleet.live(clock.instant()).stream().filter(Vm::shouldBeDestroyed).toList(), dryRun);
   }
 
+  /**
+   * Destroys the VM a name stands for on its lease (found though EC2 does not show it yet);
+   * {@code vmId}, when given, must be that VM (409 {@code vm_mismatch}, nothing destroyed).
+   */
+  public Destruction destroyByName(String name, boolean dryRun, Optional<String> vmId) {
+    Vm vm = names.requireLive(name, vmId);
+    Log.aboutVm(vm.vmId());
+    return destroy(List.of(vm), dryRun);
+  }
+
   public Destruction destroyByName(String name, boolean dryRun) {
-    List<Vm> named = fleet.live(clock.instant()).stream().filter(vm -> name.equals(vm.name())).toList();
-    if (named.isEmpty()) {
-      throw new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM is named " + Failure.excerpt(name, 60) + ".");
-    }
-    return destroy(named, dryRun);
+    return destroyByName(name, dryRun, Optional.empty());
   }
 
   private Destruction destroy(List<Vm> vms, boolean dryRun) {
@@ -331,6 +208,7 @@ public final class VmService {
   /** A VM asks to be terminated; nothing is touched unless its kill code proves its vm_id. */
   public SelfDestruction destroySelf(String vmId, String killCode) {
     requireKillCode(vmId, killCode);
+    Log.aboutVm(vmId);
     Leases leases = this.leases.get();
     List<Vm> vms = fleet.liveWithVmId(vmId, clock.instant());
     List<String> terminated = fleet.terminate(vms);
@@ -340,8 +218,12 @@ public final class VmService {
   }
 
   /**
-   * A VM reports its boot phase; the phase tags are set on that VM only. A program's exit code
-   * (DESIGN §9) comes with {@code finished} or {@code failed} and is kept as a tag too.
+   * A VM reports its phase, and this is all a report does, in this order: the kill code proves
+   * the vm_id; a program's exit code ({@code finished} or {@code failed} only) and the VM's name
+   * are kept where they outlive the VM (the output bucket); then the VM's phase tags are set,
+   * on that VM only. So a failure answers before any tag changed, and the agent's retry redoes
+   * it all. {@code detail} is kept without control characters. A {@code failed} VM's deadline
+   * moves to at most {@code THEBACKND_FAILED_KEEP_MINUTES} from now, and when it failed is kept.
    */
   public PhaseReport report(String vmId, String killCode, Phase phase, Optional<String> detail, Optional<Integer> exitCode) {
     exitCode.ifPresent(
@@ -353,23 +235,37 @@ public final class VmService {
             throw Failure.badRequest("exit_code_without_result", "exit_code comes with phase finished or failed only.");
           }
         });
-    detail.ifPresent(
-        d -> {
-          if (d.length() > MAX_DETAIL_LENGTH) {
-            throw Failure.badRequest(
-                "detail_too_long", "detail is at most " + MAX_DETAIL_LENGTH + " characters.");
-          }
-        });
+    String text = detail.map(VmTags::text).orElse("");
+    if (text.length() > MAX_DETAIL_LENGTH) {
+      throw Failure.badRequest("detail_too_long", "detail is at most " + MAX_DETAIL_LENGTH + " characters.");
+    }
     requireKillCode(vmId, killCode);
-    List<Vm> vms = fleet.liveWithVmId(vmId, clock.instant());
+    Log.aboutVm(vmId);
+    Instant now = clock.instant();
+    List<Vm> vms = fleet.liveWithVmId(vmId, now);
     if (vms.isEmpty()) {
       throw new Failure(Failure.Kind.NOT_FOUND, "vm_not_found", "No live VM has vm_id " + vmId + ".");
     }
-    Map<String, String> tags = new HashMap<>(Map.of(VmTags.PHASE, phase.wire(), VmTags.PHASE_DETAIL, detail.orElse("")));
-    exitCode.ifPresent(code -> tags.put(VmTags.EXIT_CODE, Integer.toString(code)));
+    results.ifPresent(kept -> {
+      exitCode.ifPresent(code -> kept.keepExitCode(vmId, code));
+      if (phase == Phase.FINISHED || phase == Phase.FAILED) {
+        vms.stream().map(Vm::name).filter(n -> Vm.numberOf(n).isPresent()).findFirst().ifPresent(n -> kept.keepName(n, vmId));
+      }
+    });
     for (Vm vm : vms) {
+      Map<String, String> tags = new HashMap<>(Map.of(VmTags.PHASE, phase.wire(), VmTags.PHASE_DETAIL, text));
+      exitCode.ifPresent(code -> tags.put(VmTags.EXIT_CODE, Integer.toString(code)));
+      if (phase == Phase.FAILED) {
+        Instant kept = now.plus(config.failedKeep()).truncatedTo(ChronoUnit.SECONDS);
+        tags.put(VmTags.EXPIRES_AT, (kept.isBefore(vm.expiresAt()) ? kept : vm.expiresAt()).toString());
+        if (!Phase.FAILED.wire().equals(vm.phase())) {
+          // The first failed report says when; the agent's retries of it move nothing.
+          tags.put(VmTags.FAILED_AT, now.truncatedTo(ChronoUnit.SECONDS).toString());
+        }
+      }
       fleet.tag(vm, tags);
     }
+    Log.info("vm_id " + vmId + " reported " + phase.wire() + exitCode.map(c -> " (exit code " + c + ")").orElse(""));
     return new PhaseReport(vmId, phase.wire());
   }
 

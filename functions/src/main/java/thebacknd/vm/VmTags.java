@@ -20,12 +20,25 @@ public final class VmTags {
   public static final String ARGS = "thebacknd:args";
   /** Who created the VM (DESIGN §4 {@code owner}): the caller's IAM ARN, or the local user; set at launch. */
   public static final String OWNER = "thebacknd:owner";
+  /** When the VM reported {@code failed}; its deadline then moved to at most THEBACKND_FAILED_KEEP_MINUTES later. */
+  public static final String FAILED_AT = "thebacknd:failed-at";
   public static final int MAX_TAG_VALUE = 256;
 
   /** States in which a VM still exists; shutting-down and terminated ones are gone. */
   public static final List<String> LIVE_STATES = List.of("pending", "running", "stopping", "stopped");
 
   private VmTags() {}
+
+  /**
+   * What a VM says, as text a tag (and EC2's XML answers, and a terminal) can hold: control
+   * characters, unpaired surrogates and the non-characters U+FFFE and U+FFFF dropped.
+   */
+  public static String text(String said) {
+    return said.codePoints()
+        .filter(c -> !Character.isISOControl(c) && Character.getType(c) != Character.SURROGATE && c != 0xFFFE && c != 0xFFFF)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString();
+  }
 
   /**
    * {@code text} as a tag value can hold it: control characters dropped, at most {@link

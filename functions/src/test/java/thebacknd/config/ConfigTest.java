@@ -45,6 +45,14 @@ class ConfigTest {
   }
 
   @Test
+  void aFailedVmIsKeptFifteenMinutesUnlessConfigured() {
+    Map<String, String> env = minimal();
+    assertEquals(Duration.ofMinutes(15), Config.fromEnvironment(env).failedKeep());
+    env.put("THEBACKND_FAILED_KEEP_MINUTES", "45");
+    assertEquals(Duration.ofMinutes(45), Config.fromEnvironment(env).failedKeep());
+  }
+
+  @Test
   void allowedInstanceTypesAlwaysIncludeTheDefault() {
     Map<String, String> env = minimal();
     env.put("THEBACKND_INSTANCE_TYPE", "t3.small");
@@ -67,6 +75,8 @@ class ConfigTest {
         "THEBACKND_BOOT_TIMEOUT_MINUTES|-1|THEBACKND_BOOT_TIMEOUT_MINUTES must be a whole number of minutes (0 or more), got -1",
         "THEBACKND_BOOT_TIMEOUT_MINUTES|soon|THEBACKND_BOOT_TIMEOUT_MINUTES must be a whole number of minutes",
         "THEBACKND_SPOT_FALLBACK|spot|THEBACKND_SPOT_FALLBACK must be on-demand or none, got spot",
+        "THEBACKND_FAILED_KEEP_MINUTES|0|THEBACKND_FAILED_KEEP_MINUTES must be a positive integer",
+        "THEBACKND_FAILED_KEEP_MINUTES|a while|THEBACKND_FAILED_KEEP_MINUTES must be a positive integer",
         "THEBACKND_INSTANCE_TYPE|t3 micro|THEBACKND_INSTANCE_TYPE has an invalid instance type",
         "THEBACKND_VERIFY_CACHE|maybe|THEBACKND_VERIFY_CACHE must be true or false",
         "THEBACKND_API_URL|not a url|THEBACKND_API_URL must be an http(s) URL",
@@ -100,7 +110,7 @@ class ConfigTest {
   @Test
   void createAndTheDestroysNeedTheLeasesTable() {
     assertEquals(
-        "THEBACKND_LEASES_TABLE is required to create and destroy VMs (the DynamoDB table of name leases)",
+        "THEBACKND_LEASES_TABLE is required to create, find and destroy VMs (the DynamoDB table of name leases)",
         assertThrows(ConfigException.class, Config.fromEnvironment(minimal())::requireLeasesTable).getMessage());
     Map<String, String> env = minimal();
     env.put("THEBACKND_LEASES_TABLE", "thebacknd-LeasesTable-1A2B3C");

@@ -9,11 +9,12 @@ import org.junit.jupiter.api.Test;
 import thebacknd.config.ConfigException;
 import thebacknd.testing.MotoTest;
 
-/** A function that claims or releases leases refuses to start without the table; the others start. */
+/** A function that claims, releases or reads leases refuses to start without the table; the others start. */
 class AppReadinessTest extends MotoTest {
 
   private static final Set<Endpoint> USE_LEASES =
-      EnumSet.of(Endpoint.CREATE, Endpoint.DESTROY, Endpoint.DESTROY_ALL, Endpoint.DESTROY_OLD, Endpoint.DESTROY_SELF);
+      EnumSet.of(Endpoint.CREATE, Endpoint.DESTROY, Endpoint.DESTROY_ALL, Endpoint.DESTROY_OLD, Endpoint.DESTROY_SELF,
+          Endpoint.EXTEND, Endpoint.OUTPUT, Endpoint.LOGS, Endpoint.CONSOLE);
 
   @Test
   void withoutTheLeasesTableOnlyTheFunctionsThatNeedItFailAtStartUp() {
@@ -21,7 +22,7 @@ class AppReadinessTest extends MotoTest {
     App app = App.fromEnvironment(env);
     for (Endpoint endpoint : USE_LEASES) {
       ConfigException e = assertThrows(ConfigException.class, () -> app.requireReadyFor(endpoint), endpoint.toString());
-      assertEquals("THEBACKND_LEASES_TABLE is required to create and destroy VMs (the DynamoDB table of name leases)", e.getMessage());
+      assertEquals("THEBACKND_LEASES_TABLE is required to create, find and destroy VMs (the DynamoDB table of name leases)", e.getMessage());
     }
     app.requireReadyFor(Endpoint.LIST);
     app.requireReadyFor(Endpoint.REPORT);
@@ -36,5 +37,14 @@ class AppReadinessTest extends MotoTest {
     assertEquals("aws_error", response.body().path("error").path("code").asText());
     assertEquals(true, response.body().path("error").path("message").asText().contains("ResourceNotFoundException"), response.bodyText());
     assertEquals(0, ec2.all().size());
+  }
+
+  @Test
+  void listWithoutReadableLeasesStillListsWhatEc2Shows() {
+    String id = ec2.launchOurs(1, java.time.Instant.now().plusSeconds(3600));
+    env.put("THEBACKND_LEASES_TABLE", "no-such-table");
+    ApiResponse response = App.fromEnvironment(env).api().handle(Endpoint.LIST, null);
+    assertEquals(200, response.status(), response.bodyText());
+    assertEquals(id, response.body().path("vms").get(0).path("instance_id").asText());
   }
 }

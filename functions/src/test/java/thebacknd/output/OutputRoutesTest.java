@@ -11,7 +11,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -81,14 +80,64 @@ class OutputRoutesTest extends MotoTest {
     assertEquals("3", Ec2Fixture.tags(ec2.all().get(vm.path("instance_id").asText())).get("thebacknd:exit-code"));
 
     assertEquals(200, call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId)))).status());
-    ApiResponse byName = logs(Map.of("name", "thebacknd-1"));
-    assertEquals(404, byName.status());
-    assertEquals("vm_not_found", byName.body().path("error").path("code").asText());
+    JsonNode byName = logs(Map.of("name", "thebacknd-1")).body();
+    assertEquals(vmId, byName.path("vm_id").asText(), "the name index knows the VM that is gone: " + byName);
+    assertEquals("thebacknd-1", byName.path("name").asText());
+    assertEquals(List.of("hello, Ada\n", "to stderr\n", ""), texts(byName));
+    assertEquals(3, byName.path("exit_code").asInt());
     JsonNode byVmId = logs(Map.of("vm_id", vmId)).body();
     assertEquals(List.of("hello, Ada\n", "to stderr\n", ""), texts(byVmId));
     assertTrue(byVmId.path("done").asBoolean());
     assertEquals(3, byVmId.path("exit_code").asInt());
     assertTrue(byVmId.path("name").isNull(), "the name belongs to live VMs (and is reused)");
+  }
+
+  @Test
+  void afterTheFinalChunkASeqIs409OutputClosedAndNothingIsStored() {
+    String vmId = programVm();
+    assertEquals(200, output(vmId, 0, "zero\n", false).status());
+    assertEquals(200, output(vmId, 1, "one\n", true).status());
+    assertError(output(vmId, 2, "after the end\n", false), 409, "output_closed");
+    assertError(output(vmId, 7, "far after the end\n", false), 409, "output_closed");
+    assertEquals(200, output(vmId, 1, "one\n", true).status(), "the final chunk itself, retried, is acknowledged");
+    assertEquals(List.of(vmId + "/chunk/000000000", vmId + "/chunk/000000001"), keys(vmId));
+    JsonNode logs = logs(Map.of("vm_id", vmId)).body();
+    assertEquals(List.of("zero\n", "one\n"), texts(logs));
+    assertTrue(logs.path("done").asBoolean());
+  }
+
+  @Test
+  void aVmWhoseLeaseWasReleasedIs410VmGoneAndNothingIsStored() {
+    String vmId = programVm();
+    assertEquals(200, output(vmId, 0, "while alive\n", false).status());
+    assertEquals(200, call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId)))).status());
+    assertError(output(vmId, 1, "from beyond\n", false), 410, "vm_gone");
+    assertError(output(vmId, 1, "", true), 410, "vm_gone");
+    assertEquals(List.of(vmId + "/chunk/000000000"), keys(vmId));
+    assertFalse(logs(Map.of("vm_id", vmId)).body().path("done").asBoolean(), "no final chunk was kept");
+    assertError(output(anyUnleasedVmId(), 0, "never created\n", false), 410, "vm_gone");
+  }
+
+  @Test
+  void logsByNameOfAGoneVmFindItsMostRecentVmIdThroughTheNameIndex() {
+    String first = programVm();
+    assertEquals(200, output(first, 0, "first\n", true).status());
+    assertEquals(200, call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1"))).status());
+    JsonNode gone = logs(Map.of("name", "thebacknd-1")).body();
+    assertEquals(first, gone.path("vm_id").asText(), gone.toString());
+    assertEquals(List.of("first\n"), texts(gone));
+
+    // The name is given again: it now stands for the new VM, live, and then once it is gone too.
+    String second = programVm();
+    assertEquals(second, logs(Map.of("name", "thebacknd-1")).body().path("vm_id").asText(), "the lease first");
+    assertEquals(200, report(second, "failed", 1).status(), "a VM that sent no output is indexed by its report");
+    assertEquals(200, call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", second, "vm_killcode", code(second)))).status());
+    JsonNode latest = logs(Map.of("name", "thebacknd-1")).body();
+    assertEquals(second, latest.path("vm_id").asText(), latest.toString());
+    assertEquals(1, latest.path("exit_code").asInt());
+    assertEquals(List.of(), texts(latest));
+    assertError(logs(Map.of("name", "thebacknd-2")), 404, "vm_not_found");
+    assertError(logs(Map.of("name", "../../etc")), 404, "vm_not_found");
   }
 
   @Test
@@ -329,7 +378,9 @@ class OutputRoutesTest extends MotoTest {
     env.put("THEBACKND_OUTPUT_BUCKET", BUCKET + "/runs/output/");
     String vmId = anyVmId();
     output(vmId, 0, "in a prefix", true);
-    assertEquals(List.of("runs/output/" + vmId + "/chunk/000000000", "runs/output/" + vmId + "/final"), allKeys());
+    assertEquals(
+        List.of("runs/output/" + vmId + "/chunk/000000000", "runs/output/" + vmId + "/final", "runs/output/names/thebacknd-1"),
+        allKeys());
     assertEquals(List.of("in a prefix"), texts(logs(Map.of("vm_id", vmId)).body()));
   }
 
@@ -367,9 +418,14 @@ class OutputRoutesTest extends MotoTest {
 
   // ------------------------------------------------------------------ helpers
 
-  /** A vm_id with its kill code: /output needs no live VM, only the proof. */
-  private static String anyVmId() {
-    return UUID.randomUUID().toString();
+  /** A VM holding its lease: /output needs the proof (its kill code) and a VM that is not gone. */
+  private String anyVmId() {
+    return programVm();
+  }
+
+  /** A vm_id with its kill code that no create ever leased. */
+  private static String anyUnleasedVmId() {
+    return java.util.UUID.randomUUID().toString();
   }
 
   private String programVm() {

@@ -47,7 +47,7 @@ class CapacityTest {
   @Test
   void anyOtherFailureEndsTheWalkAsItIs() {
     List<Option> plan = Capacity.plan(List.of("t3.micro", "t3.small"), false, SpotFallback.ON_DEMAND);
-    Failure refused = new Failure(Failure.Kind.AWS_FAILED, "aws_error", "EC2 RunInstances failed with InvalidParameterValue: no.");
+    Failure refused = new Failure(Failure.Kind.UPSTREAM_FAILED, "aws_error", "EC2 RunInstances failed with InvalidParameterValue: no.");
     assertSame(refused, assertInstanceOf(Capacity.Failed.class, Capacity.next(plan, plan.subList(0, 1), Optional.of(refused), true)).failure());
     Failure throttled = new Failure(Failure.Kind.UNAVAILABLE, "aws_throttled", "EC2 RunInstances failed with RequestLimitExceeded.");
     assertSame(throttled, assertInstanceOf(Capacity.Failed.class, Capacity.next(plan, plan.subList(0, 1), Optional.of(throttled), true)).failure());

@@ -44,14 +44,44 @@ class ExtendTest extends MotoTest {
   }
 
   @Test
-  void anExpiredVmExtendedIsNoLongerOneToDestroy() {
+  void aVmPastItsDeadlineIsNotExtended409VmExpiredAndDestroyOldTakesIt() {
     JsonNode created = createdVm("{}");
     String id = created.path("instance_id").asText();
-    ec2.ec2().createTags(r -> r.resources(id).tags(t -> t.key(VmTags.EXPIRES_AT).value(Instant.now().minusSeconds(5).toString())));
+    String past = Instant.now().minusSeconds(5).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    ec2.ec2().createTags(r -> r.resources(id).tags(t -> t.key(VmTags.EXPIRES_AT).value(past)));
     assertTrue(listed().get(0).path("should_be_destroyed").asBoolean());
-    assertEquals(200, call(Endpoint.EXTEND, json(Map.of("name", "thebacknd-1", "ttl_minutes", 30))).status());
+    ApiResponse late = call(Endpoint.EXTEND, json(Map.of("name", "thebacknd-1", "ttl_minutes", 30)));
+    assertEquals(409, late.status(), late.bodyText());
+    assertEquals("vm_expired", late.body().path("error").path("code").asText());
+    assertEquals(past, tag(created, VmTags.EXPIRES_AT), "the deadline stays");
     assertEquals(200, call(Endpoint.DESTROY_OLD, "{}").status());
-    assertEquals("running", ec2.state(id), "destroy-old keeps it");
+    assertEquals("terminated", ec2.state(id), "destroy-old takes it");
+  }
+
+  @Test
+  void aVmIdThatIsNoLongerTheNamesIs409VmMismatchAndNothingChanges() {
+    JsonNode first = createdVm("{}");
+    String firstVmId = first.path("vm_id").asText();
+    assertEquals(200, call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1", "vm_id", firstVmId))).status());
+    JsonNode second = createdVm("{}");
+    assertEquals("thebacknd-1", second.path("name").asText(), "the name was given again");
+    String deadline = tag(second, VmTags.EXPIRES_AT);
+
+    ApiResponse extend = call(Endpoint.EXTEND, json(Map.of("name", "thebacknd-1", "ttl_minutes", 30, "vm_id", firstVmId)));
+    assertEquals(409, extend.status(), extend.bodyText());
+    assertEquals("vm_mismatch", extend.body().path("error").path("code").asText());
+    assertEquals(deadline, tag(second, VmTags.EXPIRES_AT), "the new VM's deadline stays");
+    ApiResponse destroy = call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1", "vm_id", firstVmId)));
+    assertEquals(409, destroy.status(), destroy.bodyText());
+    assertEquals("vm_mismatch", destroy.body().path("error").path("code").asText());
+    assertEquals("running", ec2.state(second.path("instance_id").asText()), "the new VM lives");
+
+    String secondVmId = second.path("vm_id").asText();
+    assertEquals(200, call(Endpoint.EXTEND, json(Map.of("name", "thebacknd-1", "ttl_minutes", 30, "vm_id", secondVmId))).status());
+    assertEquals(200, call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1", "vm_id", secondVmId))).status());
+    assertEquals("terminated", ec2.state(second.path("instance_id").asText()));
+    ApiResponse gone = call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1")));
+    assertEquals(404, gone.status(), "a name whose VM is gone stands for nothing: " + gone.bodyText());
   }
 
   @Test

@@ -29,7 +29,8 @@ class LeaseLifecycleTest extends MotoTest {
     JsonNode vm = createdVm("{}");
     assertEquals(
         Map.of("thebacknd-1", Map.of("name", "thebacknd-1", "vm_id", vm.path("vm_id").asText(),
-            "instance_id", vm.path("instance_id").asText(), "claimed_at", LeasesTable.byName().get("thebacknd-1").get("claimed_at"))),
+            "instance_id", vm.path("instance_id").asText(), "claimed_at", LeasesTable.byName().get("thebacknd-1").get("claimed_at"),
+            "expires_at", vm.path("expires_at").asText())),
         LeasesTable.byName());
     Instant claimedAt = Instant.parse(LeasesTable.byName().get("thebacknd-1").get("claimed_at"));
     assertFalse(claimedAt.isAfter(Instant.now()));

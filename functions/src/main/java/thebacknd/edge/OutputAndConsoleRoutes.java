@@ -10,11 +10,10 @@ import thebacknd.output.OutputService;
 import thebacknd.vm.ConsoleService;
 
 /**
- * The routes of what a VM gives back (DESIGN §9): {@code POST /output} (kill code),
- * {@code GET /logs} and {@code GET /console} (IAM). Each is parse → domain → render, like
- * {@link Api}'s own.
+ * The routes of what a VM gives back: {@code POST /output} (kill code), {@code GET /logs} and
+ * {@code GET /console} (IAM). Each is parse → domain → render, like {@link Api}'s own.
  */
-final class OutputRoutes {
+final class OutputAndConsoleRoutes {
 
   /**
    * The body limit of {@code POST /output}: a chunk's 64 KiB of text grows when JSON escapes it,
@@ -25,7 +24,7 @@ final class OutputRoutes {
   private final OutputService output;
   private final ConsoleService consoles;
 
-  OutputRoutes(OutputService output, ConsoleService consoles) {
+  OutputAndConsoleRoutes(OutputService output, ConsoleService consoles) {
     this.output = output;
     this.consoles = consoles;
   }
@@ -42,17 +41,13 @@ final class OutputRoutes {
     return ApiResponse.ok(200, accepted);
   }
 
-  void recordExitCode(String vmId, int exitCode) {
-    output.recordExitCode(vmId, exitCode);
-  }
-
   ApiResponse logs(Map<String, String> query, String body) {
     Map<String, String> p = parameters(query, body, Set.of("name", "vm_id", "after"));
     long after = after(p.get("after"));
     String name = p.get("name");
     String vmId = p.get("vm_id");
     if ((name == null) == (vmId == null)) {
-      throw Failure.badRequest("name_or_vm_id", "Give name=NAME (a live VM) or vm_id=ID (also a VM that is gone), one of the two.");
+      throw Failure.badRequest("name_or_vm_id", "Give name=NAME or vm_id=ID, one of the two.");
     }
     return ApiResponse.ok(200, name != null ? output.logsByName(name, after) : output.logsByVmId(vmId, after));
   }
