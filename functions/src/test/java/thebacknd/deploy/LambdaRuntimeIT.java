@@ -169,7 +169,7 @@ class LambdaRuntimeIT {
   void output() throws Exception {
     try (Function f = start("OutputHandler")) {
       String chunk = Json.write(Json.object().put("vm_id", firstVmId).put("vm_killcode", killCode(firstVmId))
-          .put("seq", 0).put("text", "hello from the VM\n").put("final", true));
+          .put("seq", 0).put("text", "hello from the VM\n"));
       JsonNode http = f.invokeHttp("POST", "/output", chunk);
       assertEquals(200, http.path("statusCode").asInt(), http.toString());
       assertEquals(0, Json.parse(http.path("body").asText()).path("seq").asInt());
@@ -177,7 +177,7 @@ class LambdaRuntimeIT {
       assertEquals(403, f.invokeHttp("POST", "/output", forged).path("statusCode").asInt());
       // A 64 KiB chunk JSON-escaped is far over 16 KiB: this route alone takes it.
       String big = Json.write(Json.object().put("vm_id", firstVmId).put("vm_killcode", killCode(firstVmId))
-          .put("seq", 1).put("text", "\u0001".repeat(64 * 1024)));
+          .put("seq", 1).put("text", "\u0001".repeat(64 * 1024)).put("final", true));
       assertEquals(200, f.invokeHttp("POST", "/output", big).path("statusCode").asInt());
     }
   }
