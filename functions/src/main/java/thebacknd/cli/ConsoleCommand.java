@@ -2,7 +2,7 @@ package thebacknd.cli;
 
 import java.util.Map;
 import thebacknd.cli.Spec.Argument;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 final class ConsoleCommand implements Command {
 
@@ -23,7 +23,7 @@ final class ConsoleCommand implements Command {
   public int run(Invocation in) {
     ApiOptions api = ApiOptions.of(in);
     String name = in.positional(0);
-    ApiReply reply = api.client(in.env()).get(Endpoint.CONSOLE, Map.of("name", name));
+    ApiReply reply = api.client(in.env()).get(Route.CONSOLE, Map.of("name", name));
     return ReplyPrinter.print(in, api, reply, (out, body) -> {
       // The serial console is the kernel's and systemd's, not a program's: its escapes are shown, not obeyed.
       String output = Render.safeLines(body.path("output").asText(""));

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import thebacknd.cli.Spec.Option;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 final class DestroyAllCommand implements Command {
 
@@ -31,11 +31,11 @@ final class DestroyAllCommand implements Command {
     boolean mine = in.flag("--mine");
     boolean ask = !dryRun && !in.flag("--yes") && terminal();
     if (!mine && !ask) {
-      return DestroyOptions.destroyMany(in, Endpoint.DESTROY_ALL);
+      return DestroyOptions.destroyMany(in, Route.DESTROY_ALL);
     }
     ApiOptions api = ApiOptions.of(in);
     ApiClient client = api.client(in.env());
-    ApiReply listed = mine ? client.get(Endpoint.LIST, Map.of("owner", "me")) : client.call(Endpoint.LIST, null);
+    ApiReply listed = mine ? client.get(Route.LIST, Map.of("owner", "me")) : client.call(Route.LIST, null);
     if (listed.failed()) {
       return ReplyPrinter.error(in, listed);
     }
@@ -52,10 +52,10 @@ final class DestroyAllCommand implements Command {
     List<JsonValue> destroyed = new ArrayList<>();
     int status = Main.OK;
     for (JsonValue vm : vms) {
-      ApiReply reply = client.call(Endpoint.DESTROY, JsonValue.object("name", vm.path("name").asText(), "vm_id", vm.path("vm_id").asText()));
+      ApiReply reply = client.call(Route.DESTROY, JsonValue.object("name", vm.path("name").asText(), "vm_id", vm.path("vm_id").asText()));
       if (reply.status() == 400 && "unknown_field".equals(reply.body().path("error").path("code").asText())) {
         // An API from before destroy took a vm_id: by name alone, as destroy-all always did.
-        reply = client.call(Endpoint.DESTROY, JsonValue.object("name", vm.path("name").asText()));
+        reply = client.call(Route.DESTROY, JsonValue.object("name", vm.path("name").asText()));
       }
       if (reply.status() == 404 || reply.status() == 409) {
         continue; // gone meanwhile (its name may be another VM's by now): nothing to do

@@ -2,7 +2,7 @@ package thebacknd.cli;
 
 import java.util.Map;
 import thebacknd.cli.Spec.Argument;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 final class DestroyCommand implements Command {
 
@@ -25,6 +25,6 @@ final class DestroyCommand implements Command {
     ApiOptions api = ApiOptions.of(in);
     Map<String, Object> body = JsonValue.object("name", in.positional(0), "dry_run", in.flag("--dry-run"));
     DestroyOptions.vmId(in).ifPresent(id -> body.put("vm_id", id));
-    return ReplyPrinter.print(in, api, api.client(in.env()).call(Endpoint.DESTROY, body), DestroyOptions::render);
+    return ReplyPrinter.print(in, api, api.client(in.env()).call(Route.DESTROY, body), DestroyOptions::render);
   }
 }

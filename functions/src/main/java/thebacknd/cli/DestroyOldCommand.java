@@ -1,6 +1,6 @@
 package thebacknd.cli;
 
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 final class DestroyOldCommand implements Command {
 
@@ -15,6 +15,6 @@ final class DestroyOldCommand implements Command {
 
   @Override
   public int run(Invocation in) {
-    return DestroyOptions.destroyMany(in, Endpoint.DESTROY_OLD);
+    return DestroyOptions.destroyMany(in, Route.DESTROY_OLD);
   }
 }

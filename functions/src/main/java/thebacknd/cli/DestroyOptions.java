@@ -3,7 +3,7 @@ package thebacknd.cli;
 import java.io.PrintWriter;
 import java.util.Optional;
 import thebacknd.cli.Spec.Option;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 /** {@code --dry-run} and the human rendering shared by the destroy commands. */
 final class DestroyOptions {
@@ -23,10 +23,10 @@ final class DestroyOptions {
   }
 
   /** destroy-all and destroy-old: {@code {"dry_run"}} to the route, the answer printed. */
-  static int destroyMany(Invocation in, Endpoint endpoint) {
+  static int destroyMany(Invocation in, Route route) {
     ApiOptions api = ApiOptions.of(in);
     Object body = JsonValue.object("dry_run", in.flag("--dry-run"));
-    return ReplyPrinter.print(in, api, api.client(in.env()).call(endpoint, body), DestroyOptions::render);
+    return ReplyPrinter.print(in, api, api.client(in.env()).call(route, body), DestroyOptions::render);
   }
 
   static void render(PrintWriter out, JsonValue body) {

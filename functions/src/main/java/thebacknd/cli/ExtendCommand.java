@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.Map;
 import thebacknd.cli.Spec.Argument;
 import thebacknd.cli.Spec.Option;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 final class ExtendCommand implements Command {
 
@@ -34,7 +34,7 @@ final class ExtendCommand implements Command {
     ApiOptions api = ApiOptions.of(in);
     Map<String, Object> body = JsonValue.object("name", in.positional(0), "ttl_minutes", ttlMinutes);
     DestroyOptions.vmId(in).ifPresent(id -> body.put("vm_id", id));
-    return ReplyPrinter.print(in, api, api.client(in.env()).call(Endpoint.EXTEND, body), (out, answer) -> {
+    return ReplyPrinter.print(in, api, api.client(in.env()).call(Route.EXTEND, body), (out, answer) -> {
       JsonValue vm = answer.path("vm");
       out.println("Extended " + Render.text(vm, "name") + " until " + Render.text(vm, "expires_at") + " (" + Render.expiry(vm, Instant.now()) + ")");
     });

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import thebacknd.Failure;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 /**
  * The API over HTTP, with the JDK's {@link HttpURLConnection}: one request at a time, no thread of
@@ -54,29 +54,29 @@ final class HttpApiClient implements ApiClient {
   }
 
   @Override
-  public ApiReply call(Endpoint endpoint, Object body) {
-    return send(endpoint, Map.of(), body == null ? "" : JsonValue.write(body));
+  public ApiReply call(Route route, Object body) {
+    return send(route, Map.of(), body == null ? "" : JsonValue.write(body));
   }
 
   @Override
-  public ApiReply get(Endpoint endpoint, Map<String, String> query) {
-    return send(endpoint, query, "");
+  public ApiReply get(Route route, Map<String, String> query) {
+    return send(route, query, "");
   }
 
-  private ApiReply send(Endpoint endpoint, Map<String, String> query, String text) {
-    URI uri = resolve(endpoint, query);
+  private ApiReply send(Route route, Map<String, String> query, String text) {
+    URI uri = resolve(route, query);
     try {
       HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
       connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
       connection.setReadTimeout(READ_TIMEOUT_MILLIS);
-      connection.setRequestMethod(endpoint.method);
+      connection.setRequestMethod(route.method);
       connection.setRequestProperty("Accept", "application/json");
-      boolean post = !endpoint.method.equals("GET");
+      boolean post = !route.method.equals("GET");
       if (post) {
         connection.setRequestProperty("Content-Type", "application/json");
       }
       if (signer.isPresent()) {
-        signer.get().headers(endpoint.method, uri, query, text).forEach(connection::setRequestProperty);
+        signer.get().headers(route.method, uri, query, text).forEach(connection::setRequestProperty);
       }
       if (post) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
@@ -99,7 +99,7 @@ final class HttpApiClient implements ApiClient {
     }
   }
 
-  private URI resolve(Endpoint endpoint, Map<String, String> query) {
+  private URI resolve(Route route, Map<String, String> query) {
     String root = base.toString();
     while (root.endsWith("/")) {
       root = root.substring(0, root.length() - 1);
@@ -112,7 +112,7 @@ final class HttpApiClient implements ApiClient {
           .append('=')
           .append(encode(parameter.getValue()));
     }
-    return URI.create(root + endpoint.path + parameters);
+    return URI.create(root + route.path + parameters);
   }
 
   /** RFC 3986 percent-encoding: all but letters, digits and {@code -_.~}. */

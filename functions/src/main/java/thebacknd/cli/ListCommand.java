@@ -3,7 +3,7 @@ package thebacknd.cli;
 import java.time.Instant;
 import java.util.Map;
 import thebacknd.cli.Spec.Option;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 final class ListCommand implements Command {
 
@@ -24,7 +24,7 @@ final class ListCommand implements Command {
   public int run(Invocation in) {
     ApiOptions api = ApiOptions.of(in);
     ApiClient client = api.client(in.env());
-    ApiReply reply = in.flag("--mine") ? client.get(Endpoint.LIST, Map.of("owner", "me")) : client.call(Endpoint.LIST, null);
+    ApiReply reply = in.flag("--mine") ? client.get(Route.LIST, Map.of("owner", "me")) : client.call(Route.LIST, null);
     return ReplyPrinter.print(in, api, reply, (out, body) -> Render.table(out, body.path("vms"), Instant.now(), in.flag("--wide")));
   }
 }

@@ -4,7 +4,7 @@ import java.util.Map;
 import thebacknd.edge.ApiRequest;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.App;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 /** --local: the domain code in this process, with the caller's own AWS credentials, as the local user. */
 final class LocalApiClient implements ApiClient {
@@ -18,16 +18,16 @@ final class LocalApiClient implements ApiClient {
   }
 
   @Override
-  public ApiReply call(Endpoint endpoint, Object body) {
+  public ApiReply call(Route route, Object body) {
     // A missing setting is the caller's configuration error (exit 2), not a failed call.
-    app.requireReadyFor(endpoint);
-    return reply(app.api().handle(ApiRequest.to(endpoint, body == null ? null : JsonValue.write(body)).from(user)));
+    app.requireReadyFor(route);
+    return reply(app.api().handle(ApiRequest.to(route, body == null ? null : JsonValue.write(body)).from(user)));
   }
 
   @Override
-  public ApiReply get(Endpoint endpoint, Map<String, String> query) {
-    app.requireReadyFor(endpoint);
-    return reply(app.api().handle(new ApiRequest(endpoint.method, endpoint.path, query, null).from(user)));
+  public ApiReply get(Route route, Map<String, String> query) {
+    app.requireReadyFor(route);
+    return reply(app.api().handle(new ApiRequest(route.method, route.path, query, null).from(user)));
   }
 
   private static ApiReply reply(ApiResponse response) {

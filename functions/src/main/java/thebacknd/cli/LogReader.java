@@ -2,7 +2,7 @@ package thebacknd.cli;
 
 import java.util.Map;
 import java.util.function.Consumer;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 /**
  * Reads a VM's output through {@code GET /logs}, page after page, and remembers where it got to
@@ -45,7 +45,7 @@ final class LogReader {
   boolean read(Consumer<String> text, Consumer<ApiReply> page) {
     boolean any = false;
     for (int pages = 0; pages < MAX_PAGES; pages++) {
-      ApiReply reply = client.get(Endpoint.LOGS, Map.of(parameter, value, "after", Long.toString(next)));
+      ApiReply reply = client.get(Route.LOGS, Map.of(parameter, value, "after", Long.toString(next)));
       if (reply.worthRetrying()) {
         return any;
       }

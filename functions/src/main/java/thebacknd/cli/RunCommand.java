@@ -18,7 +18,7 @@ import thebacknd.cache.StorePath;
 import thebacknd.cli.Spec.Argument;
 import thebacknd.cli.Spec.Option;
 import thebacknd.config.ConfigException;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 final class RunCommand implements Command {
 
@@ -151,7 +151,7 @@ final class RunCommand implements Command {
      * cap_reached), until a VM is free or --queue-timeout, saying how many are in use.
      */
     private ApiReply create(ApiClient client, Map<String, Object> body) throws InterruptedException {
-      ApiReply created = client.call(Endpoint.CREATE, body);
+      ApiReply created = client.call(Route.CREATE, body);
       Instant until = Instant.now().plus(Duration.ofMinutes(queueTimeoutMinutes));
       String said = null;
       while (queue && capReached(created)) {
@@ -167,7 +167,7 @@ final class RunCommand implements Command {
           said = waiting;
         }
         Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());
-        created = client.call(Endpoint.CREATE, body);
+        created = client.call(Route.CREATE, body);
       }
       return created;
     }
@@ -180,7 +180,7 @@ final class RunCommand implements Command {
     private static String inUse(ApiClient client, ApiReply capReached) {
       ApiReply listed;
       try {
-        listed = client.call(Endpoint.LIST, null);
+        listed = client.call(Route.LIST, null);
       } catch (thebacknd.Failure unreachable) {
         return "the cap is reached";
       }

@@ -4,7 +4,7 @@ import java.net.BindException;
 import java.util.concurrent.CountDownLatch;
 import thebacknd.cli.Spec.Option;
 import thebacknd.edge.App;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.edge.LocalServer;
 
 final class ServeCommand implements Command {
@@ -29,7 +29,7 @@ final class ServeCommand implements Command {
     }
     String bind = in.value("--bind") != null ? in.value("--bind") : "127.0.0.1";
     App app = App.fromEnvironment(in.env());
-    app.requireReadyFor(Endpoint.CREATE);
+    app.requireReadyFor(Route.CREATE);
     AwsSettings.check(in.env());
     LocalServer server;
     try {

@@ -3,7 +3,7 @@ package thebacknd.cli;
 import java.io.PrintWriter;
 import java.util.Optional;
 import thebacknd.Failure;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 
 /**
  * One VM as {@code GET /list} shows it, poll after poll: the one place the CLI looks a VM up in
@@ -55,7 +55,7 @@ final class VmWatch {
   Sighting poll() {
     ApiReply reply;
     try {
-      reply = client.call(Endpoint.LIST, null);
+      reply = client.call(Route.LIST, null);
     } catch (Failure unreachable) {
       return failedPoll(unreachable.getMessage());
     }
@@ -109,7 +109,7 @@ final class VmWatch {
   }
 
   private static JsonValue listed(ApiClient client) {
-    ApiReply reply = client.call(Endpoint.LIST, null);
+    ApiReply reply = client.call(Route.LIST, null);
     if (reply.failed()) {
       throw new CliException(reply.exitCode(), reply.describe());
     }

@@ -41,18 +41,18 @@ public final class Api {
    * The largest body a route takes: 16 KiB, except {@code POST /output}, whose chunk of up to
    * 64 KiB of text is larger once JSON-escaped. (API Gateway's own limit, 10 MB, is far above both.)
    */
-  public static int maxBodyBytes(Endpoint endpoint) {
-    return endpoint == Endpoint.OUTPUT ? OutputAndConsoleRoutes.OUTPUT_MAX_BODY_BYTES : MAX_BODY_BYTES;
+  public static int maxBodyBytes(Route route) {
+    return route == Route.OUTPUT ? OutputAndConsoleRoutes.OUTPUT_MAX_BODY_BYTES : MAX_BODY_BYTES;
   }
 
   /** The body limit of the route at {@code path}; the common one for an unknown path. */
   public static int maxBodyBytes(String path) {
-    return Endpoint.forPath(path).map(Api::maxBodyBytes).orElse(MAX_BODY_BYTES);
+    return Route.forPath(path).map(Api::maxBodyBytes).orElse(MAX_BODY_BYTES);
   }
 
-  /** A request to one endpoint with its own method: the CLI's --local calls, tests. */
-  public ApiResponse handle(Endpoint endpoint, String body) {
-    return handle(ApiRequest.to(endpoint, body));
+  /** A request to one route with its own method: the CLI's --local calls, tests. */
+  public ApiResponse handle(Route route, String body) {
+    return handle(ApiRequest.to(route, body));
   }
 
   /**
@@ -60,8 +60,8 @@ public final class Api {
    * or 405 {@link #handle} gives, and nothing else is done, whatever the path.
    */
   public ApiResponse unmatched(String method, String path) {
-    return Endpoint.forPath(path)
-        .filter(endpoint -> !endpoint.method.equals(method))
+    return Route.forPath(path)
+        .filter(route -> !route.method.equals(method))
         .map(Api::methodNotAllowed)
         .orElseGet(() -> ApiResponse.error(noRoute(path)));
   }
@@ -70,26 +70,26 @@ public final class Api {
     return new Failure(Failure.Kind.NOT_FOUND, "not_found", "No route " + Failure.excerpt(path, 60) + ".");
   }
 
-  private static ApiResponse methodNotAllowed(Endpoint endpoint) {
+  private static ApiResponse methodNotAllowed(Route route) {
     return ApiResponse.error(
-            new Failure(Failure.Kind.METHOD_NOT_ALLOWED, "method_not_allowed", endpoint.path + " only accepts " + endpoint.method + "."))
-        .withHeader("Allow", endpoint.method);
+            new Failure(Failure.Kind.METHOD_NOT_ALLOWED, "method_not_allowed", route.path + " only accepts " + route.method + "."))
+        .withHeader("Allow", route.method);
   }
 
   /** Answers one request; unknown routes, wrong methods and large bodies are refused here, for every transport. */
   public ApiResponse handle(ApiRequest request) {
     try (Log.Scope scope = Log.keepingContext()) {
-      Endpoint endpoint = Endpoint.forPath(request.path()).orElseThrow(() -> noRoute(request.path()));
-      if (!endpoint.method.equals(request.method())) {
-        return methodNotAllowed(endpoint);
+      Route route = Route.forPath(request.path()).orElseThrow(() -> noRoute(request.path()));
+      if (!route.method.equals(request.method())) {
+        return methodNotAllowed(route);
       }
       String body = request.body();
-      int limit = maxBodyBytes(endpoint);
+      int limit = maxBodyBytes(route);
       if (body != null && body.getBytes(StandardCharsets.UTF_8).length > limit) {
         throw new Failure(
             Failure.Kind.TOO_LARGE, "body_too_large", "The body is larger than " + limit + " bytes.");
       }
-      return route(endpoint, body == null || body.isBlank() ? "{}" : body, request.query(), request.caller());
+      return route(route, body == null || body.isBlank() ? "{}" : body, request.query(), request.caller());
     } catch (Failure failure) {
       return ApiResponse.error(failure);
     } catch (ConfigException misconfigured) {
@@ -104,8 +104,8 @@ public final class Api {
     }
   }
 
-  private ApiResponse route(Endpoint endpoint, String body, Map<String, String> query, Optional<String> caller) {
-    return switch (endpoint) {
+  private ApiResponse route(Route route, String body, Map<String, String> query, Optional<String> caller) {
+    return switch (route) {
       case CREATE -> create(body, caller);
       case LIST -> list(query, body, caller);
       case EXTEND -> extend(body);

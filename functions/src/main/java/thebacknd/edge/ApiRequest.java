@@ -22,9 +22,9 @@ public record ApiRequest(String method, String path, Map<String, String> query, 
     this(method, path, query, body, Optional.empty());
   }
 
-  /** The request each endpoint's own method and path make, e.g. for a direct Lambda invocation. */
-  public static ApiRequest to(Endpoint endpoint, String body) {
-    return new ApiRequest(endpoint.method, endpoint.path, Map.of(), body);
+  /** The request each route's own method and path make, e.g. for a direct Lambda invocation. */
+  public static ApiRequest to(Route route, String body) {
+    return new ApiRequest(route.method, route.path, Map.of(), body);
   }
 
   /** The same request, sent by {@code who} (null or blank: unknown). */

@@ -34,9 +34,9 @@ public final class App implements AutoCloseable {
    * The endpoints that claim or release name leases, or find a VM through them (a name, or
    * whether a vm_id still holds its lease).
    */
-  private static final Set<Endpoint> USE_LEASES =
-      Set.of(Endpoint.CREATE, Endpoint.DESTROY, Endpoint.DESTROY_ALL, Endpoint.DESTROY_OLD, Endpoint.DESTROY_SELF,
-          Endpoint.EXTEND, Endpoint.OUTPUT, Endpoint.LOGS, Endpoint.CONSOLE);
+  private static final Set<Route> USE_LEASES =
+      Set.of(Route.CREATE, Route.DESTROY, Route.DESTROY_ALL, Route.DESTROY_OLD, Route.DESTROY_SELF,
+          Route.EXTEND, Route.OUTPUT, Route.LOGS, Route.CONSOLE);
 
   private final Config config;
   private final Supplier<LaunchSettings> launchSettings;
@@ -97,15 +97,15 @@ public final class App implements AutoCloseable {
     return user == null || user.isBlank() ? System.getProperty("user.name", "unknown") : user;
   }
 
-  /** Fails now, not at the first request, when the endpoint lacks settings it needs. */
-  public void requireReadyFor(Endpoint endpoint) {
-    if (USE_LEASES.contains(endpoint)) {
+  /** Fails now, not at the first request, when the route lacks settings it needs. */
+  public void requireReadyFor(Route route) {
+    if (USE_LEASES.contains(route)) {
       leases.get();
     }
-    if ((endpoint == Endpoint.OUTPUT || endpoint == Endpoint.LOGS) && config.outputBucket().isEmpty()) {
+    if ((route == Route.OUTPUT || route == Route.LOGS) && config.outputBucket().isEmpty()) {
       throw new ConfigException("THEBACKND_OUTPUT_BUCKET is required for /output and /logs (the bucket, or bucket/prefix, output is kept in)");
     }
-    if (endpoint == Endpoint.CREATE) {
+    if (route == Route.CREATE) {
       launchSettings.get();
       if (!config.verifyCache()) {
         Log.warn("THEBACKND_VERIFY_CACHE=false: VMs will be launched without checking their closure is in the cache and signed");

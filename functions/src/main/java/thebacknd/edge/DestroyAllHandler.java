@@ -3,6 +3,6 @@ package thebacknd.edge;
 /** Lambda entry point of the {@code destroy-all} function: {@code thebacknd.edge.DestroyAllHandler::handleRequest}. */
 public final class DestroyAllHandler extends LambdaHandler {
   public DestroyAllHandler() {
-    super(Endpoint.DESTROY_ALL);
+    super(Route.DESTROY_ALL);
   }
 }

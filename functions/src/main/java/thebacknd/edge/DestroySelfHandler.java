@@ -3,6 +3,6 @@ package thebacknd.edge;
 /** Lambda entry point of the {@code destroy-self} function: {@code thebacknd.edge.DestroySelfHandler::handleRequest}. */
 public final class DestroySelfHandler extends LambdaHandler {
   public DestroySelfHandler() {
-    super(Endpoint.DESTROY_SELF);
+    super(Route.DESTROY_SELF);
   }
 }

@@ -29,24 +29,24 @@ public abstract class LambdaHandler implements RequestStreamHandler {
 
   private static final Lazy<App> APP = Lazy.of(() -> App.fromEnvironment(System.getenv()));
 
-  private final Endpoint endpoint;
+  private final Route route;
   private final Api api;
 
-  protected LambdaHandler(Endpoint endpoint) {
-    this(endpoint, containerApi(endpoint));
-    SnapStartPriming.register(endpoint, System.getenv());
+  protected LambdaHandler(Route route) {
+    this(route, containerApi(route));
+    SnapStartPriming.register(route, System.getenv());
   }
 
   /** For tests: a handler over an {@link Api} built from a given environment. */
-  LambdaHandler(Endpoint endpoint, Api api) {
-    this.endpoint = endpoint;
+  LambdaHandler(Route route, Api api) {
+    this.route = route;
     this.api = api;
   }
 
-  private static Api containerApi(Endpoint endpoint) {
+  private static Api containerApi(Route route) {
     try {
       App app = APP.get();
-      app.requireReadyFor(endpoint);
+      app.requireReadyFor(route);
       return app.api();
     } catch (ConfigException e) {
       Log.warn("configuration error: " + e.getMessage());
@@ -72,10 +72,10 @@ public abstract class LambdaHandler implements RequestStreamHandler {
     }
     if (event != null && isHttpApiEvent(event)) {
       answer = Json.write(httpResponse(fromHttpApi(event)));
-    } else if (event != null && endpoint == Endpoint.DESTROY_OLD && isScheduleEvent(event)) {
-      answer = api.handle(endpoint, "{}").bodyText();
+    } else if (event != null && route == Route.DESTROY_OLD && isScheduleEvent(event)) {
+      answer = api.handle(route, "{}").bodyText();
     } else {
-      answer = api.handle(endpoint, new String(payload, StandardCharsets.UTF_8)).bodyText();
+      answer = api.handle(route, new String(payload, StandardCharsets.UTF_8)).bodyText();
     }
     output.write(answer.getBytes(StandardCharsets.UTF_8));
   }
@@ -101,7 +101,7 @@ public abstract class LambdaHandler implements RequestStreamHandler {
     }
     Map<String, String> query = new LinkedHashMap<>();
     event.path("queryStringParameters").fields().forEachRemaining(q -> query.put(q.getKey(), q.getValue().asText()));
-    return api.handle(new ApiRequest(method, endpoint.path, query, text).from(callerOf(event)));
+    return api.handle(new ApiRequest(method, route.path, query, text).from(callerOf(event)));
   }
 
   /**

@@ -40,19 +40,19 @@ final class SnapStartPriming implements Resource {
   private static final List<SnapStartPriming> REGISTERED = new ArrayList<>();
 
   /** The routes VMs call, with their kill code and no IAM caller. */
-  private static final Set<Endpoint> VM_ROUTES = Set.of(Endpoint.DESTROY_SELF, Endpoint.REPORT, Endpoint.OUTPUT);
+  private static final Set<Route> VM_ROUTES = Set.of(Route.DESTROY_SELF, Route.REPORT, Route.OUTPUT);
 
-  private final Endpoint endpoint;
+  private final Route route;
   private final Map<String, String> env;
 
-  private SnapStartPriming(Endpoint endpoint, Map<String, String> env) {
-    this.endpoint = endpoint;
+  private SnapStartPriming(Route route, Map<String, String> env) {
+    this.route = route;
     this.env = env;
   }
 
   /** Registers the priming of a function's route with the runtime (a no-op on a JVM without CRaC). */
-  static synchronized void register(Endpoint endpoint, Map<String, String> env) {
-    SnapStartPriming priming = new SnapStartPriming(endpoint, env);
+  static synchronized void register(Route route, Map<String, String> env) {
+    SnapStartPriming priming = new SnapStartPriming(route, env);
     REGISTERED.add(priming);
     Core.getGlobalContext().register(priming);
     if ("true".equals(env.get("THEBACKND_PRIME_AT_INIT"))) {
@@ -76,23 +76,23 @@ final class SnapStartPriming implements Resource {
     long started = System.nanoTime();
     List<Integer> statuses = new ArrayList<>();
     try {
-      LambdaHandler handler = new LambdaHandler(endpoint, primingApp().api()) {};
+      LambdaHandler handler = new LambdaHandler(route, primingApp().api()) {};
       for (int round = 0; round < 2; round++) {
         statuses.add(Json.parse(invoke(handler, httpEvent())).path("statusCode").asInt());
         invoke(handler, directPayload());
       }
-      Log.info("SnapStart priming of " + endpoint.path + ": HTTP " + statuses + " in "
+      Log.info("SnapStart priming of " + route.path + ": HTTP " + statuses + " in "
           + (System.nanoTime() - started) / 1_000_000 + " ms");
       return statuses;
     } catch (RuntimeException | IOException | LinkageError e) {
-      Log.warn("SnapStart priming of " + endpoint.path + " failed; the first request will load what it needs: " + e);
+      Log.warn("SnapStart priming of " + route.path + " failed; the first request will load what it needs: " + e);
       return List.of();
     }
   }
 
-  /** For tests: the priming of {@code endpoint} in {@code env}, run now. */
-  static List<Integer> primeNow(Endpoint endpoint, Map<String, String> env) {
-    return new SnapStartPriming(endpoint, env).prime();
+  /** For tests: the priming of {@code route} in {@code env}, run now. */
+  static List<Integer> primeNow(Route route, Map<String, String> env) {
+    return new SnapStartPriming(route, env).prime();
   }
 
   /** This function's configuration over canned AWS: a priming-only key, the fleet {@link CannedAws} shows. */
@@ -111,19 +111,19 @@ final class SnapStartPriming implements Resource {
 
   /** The route's request as API Gateway's HTTP API (payload format 2.0) sends it. */
   private String httpEvent() {
-    Map<String, Object> http = Map.of("method", endpoint.method, "path", endpoint.path, "protocol", "HTTP/1.1", "sourceIp", "192.0.2.1");
+    Map<String, Object> http = Map.of("method", route.method, "path", route.path, "protocol", "HTTP/1.1", "sourceIp", "192.0.2.1");
     Map<String, Object> event = new HashMap<>();
     event.put("version", "2.0");
-    event.put("routeKey", endpoint.method + " " + endpoint.path);
-    event.put("rawPath", endpoint.path);
+    event.put("routeKey", route.method + " " + route.path);
+    event.put("rawPath", route.path);
     event.put("headers", Map.of("content-type", "application/json"));
     Map<String, Object> context = new HashMap<>(Map.of("accountId", "000000000000", "apiId", "priming", "stage", "$default", "http", http));
-    if (!VM_ROUTES.contains(endpoint)) {
+    if (!VM_ROUTES.contains(route)) {
       // The IAM-authorized routes know their caller (the owner of what they create, list --mine).
       context.put("authorizer", Map.of("iam", Map.of("userArn", "arn:aws:iam::000000000000:user/priming")));
     }
     event.put("requestContext", context);
-    if (endpoint.method.equals("GET")) {
+    if (route.method.equals("GET")) {
       event.put("queryStringParameters", query());
     } else {
       event.put("body", directPayload());
@@ -133,7 +133,7 @@ final class SnapStartPriming implements Resource {
   }
 
   private Map<String, String> query() {
-    return switch (endpoint) {
+    return switch (route) {
       case LOGS -> Map.of("vm_id", CannedAws.VM_ID, "after", "-1");
       case CONSOLE -> Map.of("name", "thebacknd-1");
       default -> Map.of();
@@ -143,7 +143,7 @@ final class SnapStartPriming implements Resource {
   /** The body of a request that succeeds against the canned fleet (a direct invocation's payload). */
   private String directPayload() {
     String code = new KillCodes(() -> List.of(CannedAws.KEY)).codeFor(CannedAws.VM_ID);
-    Map<String, Object> body = switch (endpoint) {
+    Map<String, Object> body = switch (route) {
       case DESTROY -> Map.of("name", "thebacknd-1");
       case EXTEND -> Map.of("name", "thebacknd-1", "ttl_minutes", 30);
       case DESTROY_SELF -> Map.of("vm_id", CannedAws.VM_ID, "vm_killcode", code);

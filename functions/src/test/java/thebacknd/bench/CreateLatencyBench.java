@@ -6,7 +6,7 @@ import java.util.Map;
 import thebacknd.edge.Api;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.App;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.Moto;
 import thebacknd.testing.TestEnv;
 
@@ -30,12 +30,12 @@ public final class CreateLatencyBench {
       millis.add((System.nanoTime() - start) / 1e6);
     }
     Bench.printPercentiles("create latency, warm, sequential (" + creates + " creates)", millis);
-    api.handle(Endpoint.DESTROY_ALL, "{}");
+    api.handle(Route.DESTROY_ALL, "{}");
     Moto.reset();
   }
 
   private static void created(Api api) {
-    ApiResponse response = api.handle(Endpoint.CREATE, "{}");
+    ApiResponse response = api.handle(Route.CREATE, "{}");
     if (response.status() != 201) {
       throw new IllegalStateException("create answered " + response.status() + ": " + response.bodyText());
     }

@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 import thebacknd.edge.Api;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.App;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.FaultProxy;
 import thebacknd.testing.FleetCheck;
 import thebacknd.testing.Moto;
@@ -61,7 +61,7 @@ public final class FaultBench {
   /** Calls destroy-all until nothing of ours is live (read from moto); how many calls that took. */
   private static int destroyAll(Api api) {
     for (int call = 1; call <= MAX_DESTROY_CALLS; call++) {
-      api.handle(Endpoint.DESTROY_ALL, "{}");
+      api.handle(Route.DESTROY_ALL, "{}");
       if (FleetCheck.live().isEmpty()) {
         return call;
       }
@@ -74,7 +74,7 @@ public final class FaultBench {
       Api container = App.fromEnvironment(env).api();
       return () -> {
         long start = System.nanoTime();
-        ApiResponse response = container.handle(Endpoint.CREATE, "{}");
+        ApiResponse response = container.handle(Route.CREATE, "{}");
         synchronized (millis) {
           millis.add((System.nanoTime() - start) / 1e6);
         }

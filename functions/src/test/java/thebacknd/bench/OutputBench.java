@@ -11,7 +11,7 @@ import java.util.concurrent.Future;
 import thebacknd.Json;
 import thebacknd.edge.ApiResponse;
 import thebacknd.edge.App;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.FaultProxy;
 import thebacknd.testing.LeasesTable;
 import thebacknd.testing.Moto;
@@ -53,7 +53,7 @@ public final class OutputBench {
     env.put("THEBACKND_OUTPUT_BUCKET", bucket);
     env.put("THEBACKND_MAX_OUTPUT_KIB", Long.toString(bytes / 1024 + 1024));
     try (App app = App.fromEnvironment(env)) {
-      ApiResponse created = app.api().handle(Endpoint.CREATE, "{\"nix_binary\": \"/nix/store/3r733qcrl5pn9a5l07cn9awh676aiics-hello-2.12/bin/hello\"}");
+      ApiResponse created = app.api().handle(Route.CREATE, "{\"nix_binary\": \"/nix/store/3r733qcrl5pn9a5l07cn9awh676aiics-hello-2.12/bin/hello\"}");
       String vmId = created.body().path("vm").path("vm_id").asText();
       String code = new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId);
       String text = "0123456789abcdef".repeat(CHUNK / 16 - 1) + "0123456789abcde\n";
@@ -67,7 +67,7 @@ public final class OutputBench {
           String body = Json.write(Map.of("vm_id", vmId, "vm_killcode", code, "seq", seq, "text", text, "final", seq == chunks - 1));
           sent.add(pool.submit(() -> {
             long t = System.nanoTime();
-            int status = app.api().handle(Endpoint.OUTPUT, body).status();
+            int status = app.api().handle(Route.OUTPUT, body).status();
             millis.add((System.nanoTime() - t) / 1e6);
             return status;
           }));

@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.ec2.model.Instance;
 import thebacknd.Json;
 import thebacknd.edge.Api;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.CacheBucket;
 import thebacknd.testing.Moto;
 import thebacknd.testing.NixCacheFixture;
@@ -50,7 +50,7 @@ class CreateChecksCacheTest {
     TinyClosure absent = nix.buildTinyClosure();
     CacheBucket bucket = nix.push(pushed.top(), "cache", key);
 
-    ApiResponse response = api(transport.url(bucket)).handle(Endpoint.CREATE, body("nix_toplevel", absent.top().toString()));
+    ApiResponse response = api(transport.url(bucket)).handle(Route.CREATE, body("nix_toplevel", absent.top().toString()));
 
     assertEquals(422, response.status(), response.bodyText());
     assertEquals("cache_check_failed", response.body().path("error").path("code").asText());
@@ -66,7 +66,7 @@ class CreateChecksCacheTest {
     bucket.deleteNarinfo(closure.leaf());
     bucket.setNarinfoField(closure.config(), "NarSize", "7");
 
-    ApiResponse response = api(bucket.httpUrl()).handle(Endpoint.CREATE, body("nix_binary", closure.top() + "/bin/run"));
+    ApiResponse response = api(bucket.httpUrl()).handle(Route.CREATE, body("nix_binary", closure.top() + "/bin/run"));
 
     assertEquals(422, response.status(), response.bodyText());
     String message = response.body().path("error").path("message").asText();
@@ -80,7 +80,7 @@ class CreateChecksCacheTest {
     TinyClosure closure = nix.buildTinyClosure();
     CacheBucket bucket = nix.push(closure.top(), "cache", key);
 
-    ApiResponse response = api(bucket.s3Url()).handle(Endpoint.CREATE, body("nix_toplevel", closure.top().toString()));
+    ApiResponse response = api(bucket.s3Url()).handle(Route.CREATE, body("nix_toplevel", closure.top().toString()));
 
     assertEquals(201, response.status(), response.bodyText());
     assertEquals(closure.top().toString(), response.body().path("vm").path("nix_toplevel").asText());
@@ -92,7 +92,7 @@ class CreateChecksCacheTest {
     TinyClosure closure = nix.buildTinyClosureWithoutAgent();
     CacheBucket bucket = nix.push(closure.top(), "cache", key);
 
-    ApiResponse response = api(bucket.httpUrl()).handle(Endpoint.CREATE, body("nix_toplevel", closure.top().toString()));
+    ApiResponse response = api(bucket.httpUrl()).handle(Route.CREATE, body("nix_toplevel", closure.top().toString()));
 
     assertEquals(422, response.status(), response.bodyText());
     assertEquals("toplevel_without_agent", response.body().path("error").path("code").asText());
@@ -107,7 +107,7 @@ class CreateChecksCacheTest {
     CacheBucket bucket = nix.push(closure.top(), "cache", key);
     bucket.deleteNarinfo(closure.leaf());
 
-    ApiResponse response = api(bucket.httpUrl()).handle(Endpoint.CREATE, body("nix_toplevel", closure.top().toString()));
+    ApiResponse response = api(bucket.httpUrl()).handle(Route.CREATE, body("nix_toplevel", closure.top().toString()));
 
     assertEquals(422, response.status(), response.bodyText());
     assertEquals("cache_check_failed", response.body().path("error").path("code").asText());
@@ -119,7 +119,7 @@ class CreateChecksCacheTest {
     TinyClosure closure = nix.buildTinyClosureWithoutAgent();
     CacheBucket bucket = nix.push(closure.top(), "cache", key);
 
-    ApiResponse response = api(bucket.httpUrl()).handle(Endpoint.CREATE, body("nix_binary", closure.top() + "/bin/run"));
+    ApiResponse response = api(bucket.httpUrl()).handle(Route.CREATE, body("nix_binary", closure.top() + "/bin/run"));
 
     assertEquals(201, response.status(), response.bodyText());
     assertEquals(1, instances().size());
@@ -129,7 +129,7 @@ class CreateChecksCacheTest {
   void anUnreachableCacheIs502AndNothingIsLaunched() {
     TinyClosure closure = nix.buildTinyClosure();
 
-    ApiResponse response = api("s3://no-such-bucket?region=us-east-1").handle(Endpoint.CREATE, body("nix_toplevel", closure.top().toString()));
+    ApiResponse response = api("s3://no-such-bucket?region=us-east-1").handle(Route.CREATE, body("nix_toplevel", closure.top().toString()));
 
     assertEquals(502, response.status(), response.bodyText());
     assertEquals("cache_unreachable", response.body().path("error").path("code").asText());
@@ -145,7 +145,7 @@ class CreateChecksCacheTest {
     env.put("NIX_TRUSTED_KEY", key.publicKey());
     env.put("THEBACKND_VERIFY_CACHE", "false");
 
-    ApiResponse response = App.fromEnvironment(env).api().handle(Endpoint.CREATE, body("nix_toplevel", absent.top().toString()));
+    ApiResponse response = App.fromEnvironment(env).api().handle(Route.CREATE, body("nix_toplevel", absent.top().toString()));
 
     assertEquals(201, response.status(), response.bodyText());
     assertEquals(1, instances().size());

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import thebacknd.Json;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.edge.LocalServer;
 import thebacknd.testing.Moto;
 import thebacknd.testing.MotoTest;
@@ -191,8 +191,8 @@ class CliTest extends MotoTest {
     Thread.sleep(2500);
     // The program ran and the VM destroyed itself before the next poll saw `running` or `finished`.
     output(vmId, 0, "quick\n", true);
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 0)));
-    call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 0)));
+    call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
     Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(0, result.exit(), result.out() + result.err());
     assertEquals("quick\n", result.out());
@@ -203,7 +203,7 @@ class CliTest extends MotoTest {
     CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--wait", "--poll-seconds", "1"));
     Poll.until(Duration.ofSeconds(30), () -> listed().size() == 1, "the VM to be created");
     String vmId = listed().get(0).path("vm_id").asText();
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "nix-store: path is not signed")));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "nix-store: path is not signed")));
     Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(1, result.exit());
     assertTrue(result.err().contains("the VM failed: nix-store: path is not signed"), result.err());
@@ -224,8 +224,8 @@ class CliTest extends MotoTest {
     output(vmId, 1, "partial line, ");
     output(vmId, 2, "then its end\nünïcode ✓\n");
     output(vmId, 3, "", true);
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 3)));
-    call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 3)));
+    call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
     Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(3, result.exit(), result.err());
     assertEquals("hello Ada\npartial line, then its end\nünïcode ✓\n", result.out());
@@ -240,7 +240,7 @@ class CliTest extends MotoTest {
     CompletableFuture<Result> run = runWaitInTheBackground(PROGRAM);
     String vmId = createdVmId();
     report(vmId, "fetching");
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "not in the cache")));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "not in the cache")));
     output(vmId, 0, "thebacknd-agent: error: path is not in the cache\n");
     output(vmId, 1, "", true);
     Result result = run.get(60, TimeUnit.SECONDS);
@@ -257,7 +257,7 @@ class CliTest extends MotoTest {
     report(vmId, "running");
     output(vmId, 0, "still working\n");
     Thread.sleep(1500);
-    call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1")));
+    call(Route.DESTROY, json(Map.of("name", "thebacknd-1")));
     Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(125, result.exit(), result.err());
     assertEquals("still working\n", result.out());
@@ -305,7 +305,7 @@ class CliTest extends MotoTest {
     Thread.sleep(1000);
     assertFalse(follow.isDone(), "-f follows until the output ends");
     output(vmId, 2, "", true);
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 0)));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 0)));
     Result followed = follow.get(30, TimeUnit.SECONDS);
     assertEquals(0, followed.exit(), followed.err());
     assertEquals("line 1\nline 2\n", followed.out());
@@ -314,7 +314,7 @@ class CliTest extends MotoTest {
     assertTrue(table.out().lines().findFirst().orElse("").contains("EXIT"), table.out());
     assertTrue(table.out().lines().skip(1).findFirst().orElse("").matches("thebacknd-1 +running +finished +0 .*"), table.out());
 
-    call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
+    call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId))));
     Result byName = cli("logs", "thebacknd-1");
     assertEquals(0, byName.exit(), "the output bucket's name index knows the VM that is gone: " + byName.err());
     assertEquals("line 1\nline 2\n", byName.out());
@@ -333,7 +333,7 @@ class CliTest extends MotoTest {
     output(vmId, 0, "until the deadline\n");
     CompletableFuture<Result> follow = CompletableFuture.supplyAsync(() -> cli("logs", "thebacknd-1", "-f", "--poll-millis", "200"));
     Thread.sleep(1000);
-    call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1")));
+    call(Route.DESTROY, json(Map.of("name", "thebacknd-1")));
     Result followed = follow.get(30, TimeUnit.SECONDS);
     assertEquals(0, followed.exit(), followed.err());
     assertEquals("until the deadline\n", followed.out());
@@ -560,7 +560,7 @@ class CliTest extends MotoTest {
   }
 
   private void output(String vmId, int seq, String text, boolean isFinal) {
-    var response = call(Endpoint.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", seq, "text", text, "final", isFinal)));
+    var response = call(Route.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", seq, "text", text, "final", isFinal)));
     assertEquals(200, response.status(), response.bodyText());
   }
 
@@ -573,7 +573,7 @@ class CliTest extends MotoTest {
   }
 
   private void report(String vmId, String phase) {
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", phase)));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", phase)));
   }
 
   private static String code(String vmId) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import thebacknd.Json;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.edge.LocalServer;
 import thebacknd.testing.Ec2Fixture;
 import thebacknd.testing.Moto;
@@ -125,7 +125,7 @@ class LifetimeCapacityCliTest extends MotoTest {
     report(vmId, "running", null);
     report(vmId, "interrupted", "spot interruption notice: terminate at 2026-12-01T10:02:00Z");
     Thread.sleep(1500);
-    call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1"))); // AWS took it back
+    call(Route.DESTROY, json(Map.of("name", "thebacknd-1"))); // AWS took it back
     Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(125, result.exit(), result.err());
     assertTrue(result.err().contains("thebacknd-1: interrupted (spot interruption notice: terminate at 2026-12-01T10:02:00Z)"), result.err());
@@ -161,6 +161,6 @@ class LifetimeCapacityCliTest extends MotoTest {
     if (detail != null) {
       body.put("detail", detail);
     }
-    assertEquals(200, call(Endpoint.REPORT, json(body)).status());
+    assertEquals(200, call(Route.REPORT, json(body)).status());
   }
 }

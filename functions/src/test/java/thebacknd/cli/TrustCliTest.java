@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import thebacknd.Json;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.edge.LocalServer;
 import thebacknd.testing.Moto;
 import thebacknd.testing.MotoTest;
@@ -181,7 +181,7 @@ class TrustCliTest extends MotoTest {
   void aFailedVmSaysHowLongItStaysUpAndHowToDestroyIt() throws Exception {
     CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> cli("run", "--wait", "--poll-seconds", "1", TOPLEVEL));
     String vmId = createdVmId();
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "switch failed")));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "failed", "detail", "switch failed")));
     Result result = run.get(60, TimeUnit.SECONDS);
     assertEquals(1, result.exit());
     assertTrue(result.err().contains("thebacknd: thebacknd-1 stays up until 20"), result.err());
@@ -193,7 +193,7 @@ class TrustCliTest extends MotoTest {
   void controlCharactersFromTheApiAreEscaped() {
     assertEquals(0, cli("run", TOPLEVEL).exit());
     String vmId = listed().get(0).path("vm_id").asText();
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "booting", "detail", "csi \u009b2J del \u007f")));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "booting", "detail", "csi \u009b2J del \u007f")));
     Result list = cli("list");
     assertFalse(list.out().chars().anyMatch(c -> c == 0x9b || c == 0x7f), list.out());
     Result json = cli("list", "--json");
@@ -312,7 +312,7 @@ class TrustCliTest extends MotoTest {
   }
 
   private void report(String vmId, String phase) {
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", phase)));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", phase)));
   }
 
   private static String code(String vmId) {

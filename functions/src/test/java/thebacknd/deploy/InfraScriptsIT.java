@@ -218,8 +218,8 @@ class InfraScriptsIT {
         codeUris.add(res.path("Properties").path("CodeUri").asText());
       }
     });
-    // One function per route (edge.Endpoint), all from the one jar.
-    assertEquals(thebacknd.edge.Endpoint.values().length, codeUris.size());
+    // One function per route (edge.Route), all from the one jar.
+    assertEquals(thebacknd.edge.Route.values().length, codeUris.size());
     assertEquals(1, codeUris.stream().distinct().count(), "one upload for all of them: " + codeUris);
     String codeUri = codeUris.get(0);
     assertTrue(codeUri.startsWith("s3://thebacknd-artifacts-test/"), codeUri);

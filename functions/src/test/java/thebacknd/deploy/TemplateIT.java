@@ -34,7 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import thebacknd.Json;
 import thebacknd.config.Config;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.vm.VmTags;
 
 /**
@@ -59,12 +59,12 @@ class TemplateIT {
    * What each function's code calls on AWS (vm/Fleet.java, vm/Leases.java, vm/Names.java,
    * vm/VmService.java, vm/Secrets.java, output/OutputStore.java).
    */
-  private static final Map<Endpoint, Set<String>> CALLS =
+  private static final Map<Route, Set<String>> CALLS =
       Map.ofEntries(
           // The leases too: a VM whose launch its lease records is listed before EC2 shows it.
-          Map.entry(Endpoint.LIST, Set.of(EC2_DESCRIBE, READ_LEASES)),
+          Map.entry(Route.LIST, Set.of(EC2_DESCRIBE, READ_LEASES)),
           Map.entry(
-              Endpoint.CREATE,
+              Route.CREATE,
               Set.of(
                   EC2_DESCRIBE,
                   "ec2:RunInstances",
@@ -78,22 +78,22 @@ class TemplateIT {
                   "dynamodb:PutItem",
                   "dynamodb:UpdateItem",
                   RELEASE)),
-          Map.entry(Endpoint.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, RESOLVE_NAME)),
-          Map.entry(Endpoint.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
-          Map.entry(Endpoint.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
-          Map.entry(Endpoint.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE)),
+          Map.entry(Route.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, RESOLVE_NAME)),
+          Map.entry(Route.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
+          Map.entry(Route.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
+          Map.entry(Route.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE)),
           // Moves the deadline tag; no kill code, no termination, and the lease only read.
-          Map.entry(Endpoint.EXTEND, Set.of(EC2_DESCRIBE, "ec2:CreateTags", RESOLVE_NAME)),
-          Map.entry(Endpoint.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue", "s3:PutObject")),
+          Map.entry(Route.EXTEND, Set.of(EC2_DESCRIBE, "ec2:CreateTags", RESOLVE_NAME)),
+          Map.entry(Route.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue", "s3:PutObject")),
           // No EC2 call at all: the kill code is the whole proof, the bucket the whole effect; the
           // leases are read to refuse output of a VM that is gone (410).
-          Map.entry(Endpoint.OUTPUT, Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket", READ_LEASES)),
-          Map.entry(Endpoint.LOGS, Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket", RESOLVE_NAME)),
-          Map.entry(Endpoint.CONSOLE, Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput", RESOLVE_NAME)));
+          Map.entry(Route.OUTPUT, Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket", READ_LEASES)),
+          Map.entry(Route.LOGS, Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket", RESOLVE_NAME)),
+          Map.entry(Route.CONSOLE, Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput", RESOLVE_NAME)));
 
   /** The routes VMs call without AWS credentials (the kill code authenticates them), each with its throttling parameters. */
-  private static final Map<Endpoint, String> VM_ROUTES =
-      Map.of(Endpoint.DESTROY_SELF, "VmRoute", Endpoint.REPORT, "VmRoute", Endpoint.OUTPUT, "OutputRoute");
+  private static final Map<Route, String> VM_ROUTES =
+      Map.of(Route.DESTROY_SELF, "VmRoute", Route.REPORT, "VmRoute", Route.OUTPUT, "OutputRoute");
 
   /** The only configuration the functions read (docs/reference.md, "Configuration"). */
   private static final Set<String> KNOWN_VARIABLES =
@@ -178,7 +178,7 @@ class TemplateIT {
       }
     }
     assertEquals(inJar, inTemplate);
-    assertEquals(Endpoint.values().length, inTemplate.size(), "one function per endpoint");
+    assertEquals(Route.values().length, inTemplate.size(), "one function per endpoint");
   }
 
   @Test
@@ -258,8 +258,8 @@ class TemplateIT {
     resourcesOfType("AWS::ApiGatewayV2::Route").values()
         .forEach(r -> assertNull(routes.put(r.path("Properties").path("RouteKey").asText(), r), "duplicate route"));
     assertNotNull(routes.remove("$default"), "a $default route (defaultRouteGetsTheDesignsNotFoundFromTheListFunction)");
-    assertEquals(Endpoint.values().length, routes.size(), routes.keySet().toString());
-    for (Endpoint endpoint : Endpoint.values()) {
+    assertEquals(Route.values().length, routes.size(), routes.keySet().toString());
+    for (Route endpoint : Route.values()) {
       JsonNode route = routes.get(endpoint.method + " " + endpoint.path);
       assertNotNull(route, "no route for " + endpoint);
       JsonNode p = route.path("Properties");
@@ -274,7 +274,7 @@ class TemplateIT {
       List<String> sources = permissionSources(alias);
       String expected = "${HttpApi}/*/" + endpoint.method + endpoint.path;
       assertTrue(sources.stream().anyMatch(s -> s.endsWith(expected)), alias + ": " + sources);
-      assertEquals(endpoint == Endpoint.LIST ? 2 : 1, sources.size(), alias + ": " + sources);
+      assertEquals(endpoint == Route.LIST ? 2 : 1, sources.size(), alias + ": " + sources);
     }
   }
 
@@ -286,7 +286,7 @@ class TemplateIT {
     JsonNode p = route.path("Properties");
     assertEquals("NONE", p.path("AuthorizationType").asText(), "wrong calls from VMs get their 405 too");
     String alias = resource(deployed, integrationId(p)).path("Properties").path("IntegrationUri").path("Ref").asText();
-    assertEquals(functionFor(Endpoint.LIST), functionOfAlias(alias));
+    assertEquals(functionFor(Route.LIST), functionOfAlias(alias));
     assertTrue(permissionSources(alias).stream().anyMatch(s -> s.endsWith("${HttpApi}/*/$default")), permissionSources(alias).toString());
     JsonNode settings = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next()
         .path("Properties").path("RouteSettings").path("$default");
@@ -307,7 +307,7 @@ class TemplateIT {
   void theVmRoutesAreThrottled() {
     JsonNode stage = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next().path("Properties");
     for (var route : VM_ROUTES.entrySet()) {
-      Endpoint endpoint = route.getKey();
+      Route endpoint = route.getKey();
       JsonNode settings = stage.path("RouteSettings").path(endpoint.method + " " + endpoint.path);
       assertEquals(route.getValue() + "RateLimit", settings.path("ThrottlingRateLimit").path("Ref").asText(), endpoint.toString());
       assertEquals(route.getValue() + "BurstLimit", settings.path("ThrottlingBurstLimit").path("Ref").asText(), endpoint.toString());
@@ -349,7 +349,7 @@ class TemplateIT {
     JsonNode p = schedules.values().iterator().next().path("Properties");
     assertEquals("rate(10 minutes)", p.path("ScheduleExpression").asText());
     JsonNode target = p.path("Target");
-    assertEquals(functionFor(Endpoint.DESTROY_OLD), functionOfAlias(target.path("Arn").path("Ref").asText()));
+    assertEquals(functionFor(Route.DESTROY_OLD), functionOfAlias(target.path("Arn").path("Ref").asText()));
     assertTrue(target.path("RetryPolicy").path("MaximumRetryAttempts").asInt() >= 1, target.toString());
     assertTrue(target.path("RetryPolicy").path("MaximumEventAgeInSeconds").asInt() > 0, target.toString());
     // LambdaRuntimeIT sends this very input to the handler and checks it runs destroy-old.
@@ -366,7 +366,7 @@ class TemplateIT {
   @Test
   void eachFunctionHasItsOwnRoleGrantingExactlyTheCallsItsCodeMakes() {
     Set<String> roles = new TreeSet<>();
-    for (Endpoint endpoint : Endpoint.values()) {
+    for (Route endpoint : Route.values()) {
       String role = roleOf(endpoint);
       assertTrue(roles.add(role), role + " is shared");
       JsonNode r = resource(deployed, role);
@@ -410,7 +410,7 @@ class TemplateIT {
 
   @Test
   void createLaunchesOnlyTaggedImdsV2InstancesOfAllowedTypesFromOurImage() {
-    JsonNode role = resource(deployed, roleOf(Endpoint.CREATE));
+    JsonNode role = resource(deployed, roleOf(Route.CREATE));
     Map<String, List<JsonNode>> byResource = new HashMap<>();
     for (JsonNode s : statementsWith(role, "ec2:RunInstances")) {
       assertEquals(List.of("ec2:RunInstances"), actions(s), "RunInstances has statements of its own");
@@ -442,7 +442,7 @@ class TemplateIT {
   @Test
   void createTagsOnlyAsPartOfRunInstances() {
     Set<String> tagged = new TreeSet<>();
-    for (JsonNode s : statementsWith(resource(deployed, roleOf(Endpoint.CREATE)), "ec2:CreateTags")) {
+    for (JsonNode s : statementsWith(resource(deployed, roleOf(Route.CREATE)), "ec2:CreateTags")) {
       resources(s).forEach(r -> tagged.add(resourceType(r)));
       assertEquals(List.of("ec2:CreateTags"), actions(s));
       assertEquals("RunInstances", s.path("Condition").path("StringEquals").path("ec2:CreateAction").asText(), s.toString());
@@ -455,7 +455,7 @@ class TemplateIT {
 
   @Test
   void extendTagsOnlyOurInstancesAndOnlyTheirDeadline() {
-    List<JsonNode> createTags = statementsWith(resource(deployed, roleOf(Endpoint.EXTEND)), "ec2:CreateTags");
+    List<JsonNode> createTags = statementsWith(resource(deployed, roleOf(Route.EXTEND)), "ec2:CreateTags");
     assertEquals(1, createTags.size());
     JsonNode s = createTags.get(0);
     assertEquals(List.of("ec2:CreateTags"), actions(s));
@@ -485,7 +485,7 @@ class TemplateIT {
 
   @Test
   void createPassesOnlyTheVmRoleAndOnlyToEc2() {
-    List<JsonNode> passRole = statementsWith(resource(deployed, roleOf(Endpoint.CREATE)), "iam:PassRole");
+    List<JsonNode> passRole = statementsWith(resource(deployed, roleOf(Route.CREATE)), "iam:PassRole");
     assertEquals(1, passRole.size());
     JsonNode s = passRole.get(0);
     assertEquals(List.of("{\"Fn::GetAtt\":[\"VmRole\",\"Arn\"]}"), resources(s).stream().map(JsonNode::toString).toList());
@@ -496,7 +496,7 @@ class TemplateIT {
 
   @Test
   void createLaunchesOnlyIntoTheSubnetGroupsAndKeyPairItWasDeployedWith() {
-    JsonNode role = resource(deployed, roleOf(Endpoint.CREATE));
+    JsonNode role = resource(deployed, roleOf(Route.CREATE));
     Map<String, String> conditionOf = Map.of("subnet", "HasSubnet", "key-pair", "HasKeyName", "security-group", "HasSecurityGroup");
     Map<String, String> parameterOf = Map.of("subnet", "${SubnetId}", "key-pair", "${KeyName}", "security-group", "${Group}");
     Set<String> seen = new TreeSet<>();
@@ -528,7 +528,7 @@ class TemplateIT {
   @Test
   void theLeasesAreAnOnDemandTableKeyedByNameThatOnlyCreateWritesAndTheDestroysRelease() {
     // Writes: create claims, records and frees; the destroys only delete; everyone else only reads.
-    for (Endpoint endpoint : Endpoint.values()) {
+    for (Route endpoint : Route.values()) {
       Set<String> writes = new TreeSet<>();
       for (JsonNode s : statements(resource(deployed, roleOf(endpoint)))) {
         actions(s).stream().filter(a -> Set.of("dynamodb:PutItem", "dynamodb:UpdateItem", RELEASE).contains(a)).forEach(writes::add);
@@ -563,7 +563,7 @@ class TemplateIT {
 
   @Test
   void everyTerminationRequiresOurTag() {
-    for (Endpoint endpoint : Endpoint.values()) {
+    for (Route endpoint : Route.values()) {
       for (JsonNode s : statementsWith(resource(deployed, roleOf(endpoint)), "ec2:TerminateInstances")) {
         assertEquals(List.of("ec2:TerminateInstances"), actions(s));
         assertEquals("true", s.path("Condition").path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText(), endpoint + ": " + s);
@@ -576,7 +576,7 @@ class TemplateIT {
 
   @Test
   void reportTagsOnlyOurInstancesAndOnlyThePhaseKeys() {
-    List<JsonNode> createTags = statementsWith(resource(deployed, roleOf(Endpoint.REPORT)), "ec2:CreateTags");
+    List<JsonNode> createTags = statementsWith(resource(deployed, roleOf(Route.REPORT)), "ec2:CreateTags");
     assertEquals(1, createTags.size());
     JsonNode condition = createTags.get(0).path("Condition");
     assertEquals("true", condition.path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText());
@@ -636,15 +636,15 @@ class TemplateIT {
         assertEquals(1, actions(s).size(), name + ": one action per statement: " + s);
         String action = actions(s).get(0);
         if (action.equals("s3:PutObject")) {
-          assertTrue(name.equals(roleOf(Endpoint.OUTPUT)) || name.equals(roleOf(Endpoint.REPORT)), name + " writes output");
+          assertTrue(name.equals(roleOf(Route.OUTPUT)) || name.equals(roleOf(Route.REPORT)), name + " writes output");
         } else {
           assertTrue(Set.of("s3:GetObject", "s3:ListBucket").contains(action), name + ": " + action);
-          assertTrue(name.equals(roleOf(Endpoint.OUTPUT)) || name.equals(roleOf(Endpoint.LOGS)), name + " reads output");
+          assertTrue(name.equals(roleOf(Route.OUTPUT)) || name.equals(roleOf(Route.LOGS)), name + " reads output");
         }
       }
     }
     // report keeps the exit code and which vm_id a name was last given, nothing else there.
-    List<JsonNode> reportWrites = statementsWith(resource(deployed, roleOf(Endpoint.REPORT)), "s3:PutObject");
+    List<JsonNode> reportWrites = statementsWith(resource(deployed, roleOf(Route.REPORT)), "s3:PutObject");
     assertEquals(1, reportWrites.size());
     assertEquals(List.of("${OutputBucket.Arn}/*/exit-code", "${OutputBucket.Arn}/names/*"),
         resources(reportWrites.get(0)).stream().map(r -> r.path("Fn::Sub").asText()).toList());
@@ -652,7 +652,7 @@ class TemplateIT {
 
   @Test
   void theConsoleIsReadOnlyFromOurInstances() {
-    List<JsonNode> console = statementsWith(resource(deployed, roleOf(Endpoint.CONSOLE)), "ec2:GetConsoleOutput");
+    List<JsonNode> console = statementsWith(resource(deployed, roleOf(Route.CONSOLE)), "ec2:GetConsoleOutput");
     assertEquals(1, console.size());
     assertEquals("true", console.get(0).path("Condition").path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText());
     for (JsonNode r : resources(console.get(0))) {
@@ -691,7 +691,7 @@ class TemplateIT {
       }
     }
     Set<String> iamRoutes = new TreeSet<>();
-    for (Endpoint endpoint : Endpoint.values()) {
+    for (Route endpoint : Route.values()) {
       if (!VM_ROUTES.containsKey(endpoint)) {
         iamRoutes.add(endpoint.method + endpoint.path);
       }
@@ -707,7 +707,7 @@ class TemplateIT {
       assertEquals("apigateway.amazonaws.com", p.path("Principal").asText(), permission.getKey());
       assertTrue(p.path("SourceArn").path("Fn::Sub").asText().contains(":${HttpApi}/*/"), permission.getKey() + ": " + p);
     }
-    String destroyOldAlias = aliasOf(functionFor(Endpoint.DESTROY_OLD));
+    String destroyOldAlias = aliasOf(functionFor(Route.DESTROY_OLD));
     for (String type : List.of("AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")) {
       for (var holder : resourcesOfType(type).entrySet()) {
         List<JsonNode> all = new ArrayList<>(statements(holder.getValue()));
@@ -814,7 +814,7 @@ class TemplateIT {
   }
 
   /** The function whose handler serves this endpoint, e.g. DESTROY_ALL → DestroyAllHandler. */
-  private static String functionFor(Endpoint endpoint) {
+  private static String functionFor(Route endpoint) {
     String camel = List.of(endpoint.name().split("_")).stream()
         .map(w -> w.charAt(0) + w.substring(1).toLowerCase()).collect(Collectors.joining());
     String handler = "thebacknd.edge." + camel + "Handler::handleRequest";
@@ -845,7 +845,7 @@ class TemplateIT {
     return resource(deployed, function.path("Properties").path("Role").path("Fn::GetAtt").get(0).asText());
   }
 
-  private static String roleOf(Endpoint endpoint) {
+  private static String roleOf(Route endpoint) {
     return resource(deployed, functionFor(endpoint)).path("Properties").path("Role").path("Fn::GetAtt").get(0).asText();
   }
 

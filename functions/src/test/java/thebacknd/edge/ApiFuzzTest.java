@@ -52,7 +52,7 @@ class ApiFuzzTest {
     assertNotEquals(500, response.status(), response.bodyText());
     byte[] sent = response.bodyText().getBytes(StandardCharsets.UTF_8);
     assertEquals(response.body(), Json.parse(new String(sent, StandardCharsets.UTF_8)), "the body is JSON, also as the UTF-8 bytes sent");
-    boolean readsTheBody = Endpoint.forPath(request.path()).filter(e -> e.method.equals("POST") && e.method.equals(request.method())).isPresent();
+    boolean readsTheBody = Route.forPath(request.path()).filter(e -> e.method.equals("POST") && e.method.equals(request.method())).isPresent();
     if (readsTheBody && request.body() != null && !request.body().isBlank() && !isStrictJson(request.body()) && response.status() != 413) {
       assertEquals(400, response.status(), "a body that is not one JSON value, or repeats a name, is malformed: " + response.bodyText());
     }

@@ -74,7 +74,7 @@ class ApiRoutesTest extends MotoTest {
     createdVm("{}");
     assertEquals(List.of("thebacknd-1", "thebacknd-2", "thebacknd-9", "thebacknd-10"), names(listed()));
 
-    ApiResponse destroyed = call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1")));
+    ApiResponse destroyed = call(Route.DESTROY, json(Map.of("name", "thebacknd-1")));
     assertEquals(200, destroyed.status(), destroyed.bodyText());
     assertEquals("thebacknd-1", destroyed.body().path("destroyed").get(0).path("name").asText());
     assertEquals("thebacknd-1", createdVm("{}").path("name").asText(), "a freed name is the smallest free one");
@@ -84,7 +84,7 @@ class ApiRoutesTest extends MotoTest {
   void destroyOfAnUnknownNameIs404AndTouchesNothing() {
     ec2.launchOurs(1, Instant.now().plusSeconds(600));
     Set<String> before = ec2.liveIds();
-    ApiResponse response = call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-7")));
+    ApiResponse response = call(Route.DESTROY, json(Map.of("name", "thebacknd-7")));
     assertEquals(404, response.status());
     assertEquals("vm_not_found", response.body().path("error").path("code").asText());
     assertEquals(before, ec2.liveIds());
@@ -95,13 +95,13 @@ class ApiRoutesTest extends MotoTest {
     String a = ec2.launchOurs(1, Instant.now().plusSeconds(600));
     String b = ec2.launchOurs(2, Instant.now().minusSeconds(600));
 
-    ApiResponse dry = call(Endpoint.DESTROY_ALL, "{\"dry_run\": true}");
+    ApiResponse dry = call(Route.DESTROY_ALL, "{\"dry_run\": true}");
     assertEquals(200, dry.status());
     assertTrue(dry.body().path("dry_run").asBoolean());
     assertEquals(2, dry.body().path("destroyed").size());
     assertEquals(Set.of(a, b), ec2.liveIds());
 
-    ApiResponse real = call(Endpoint.DESTROY_ALL, "");
+    ApiResponse real = call(Route.DESTROY_ALL, "");
     assertEquals(200, real.status());
     assertFalse(real.body().path("dry_run").asBoolean());
     assertEquals(Set.of("thebacknd-1", "thebacknd-2"), Set.copyOf(names(real.body().path("destroyed"))));
@@ -114,12 +114,12 @@ class ApiRoutesTest extends MotoTest {
     String fresh = ec2.launchOurs(1, Instant.now().plusSeconds(600));
     String expired = ec2.launchOurs(2, Instant.now().minusSeconds(1));
 
-    ApiResponse dry = call(Endpoint.DESTROY_OLD, "{\"dry_run\": true}");
+    ApiResponse dry = call(Route.DESTROY_OLD, "{\"dry_run\": true}");
     assertEquals(List.of("thebacknd-2"), names(dry.body().path("destroyed")));
     assertTrue(dry.body().path("destroyed").get(0).path("should_be_destroyed").asBoolean());
     assertEquals(Set.of(fresh, expired), ec2.liveIds());
 
-    ApiResponse real = call(Endpoint.DESTROY_OLD, "{}");
+    ApiResponse real = call(Route.DESTROY_OLD, "{}");
     assertEquals(List.of("thebacknd-2"), names(real.body().path("destroyed")));
     assertEquals(Set.of(fresh), ec2.liveIds());
   }
@@ -131,7 +131,7 @@ class ApiRoutesTest extends MotoTest {
     JsonNode vm = listed().get(0);
     Instant launched = Instant.parse(vm.path("launched_at").asText());
     assertEquals(launched.plus(Duration.ofMinutes(1)), Instant.parse(vm.path("expires_at").asText()));
-    assertEquals(0, call(Endpoint.DESTROY_OLD, "{}").body().path("destroyed").size(), "not a minute old yet");
+    assertEquals(0, call(Route.DESTROY_OLD, "{}").body().path("destroyed").size(), "not a minute old yet");
     assertEquals(Set.of(noTag), ec2.liveIds());
   }
 
@@ -142,18 +142,18 @@ class ApiRoutesTest extends MotoTest {
     String vmId = mine.path("vm_id").asText();
     String code = killCode(vmId);
 
-    ApiResponse wrong = call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", killCode(other.path("vm_id").asText()))));
+    ApiResponse wrong = call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", killCode(other.path("vm_id").asText()))));
     assertEquals(403, wrong.status());
     assertEquals("bad_kill_code", wrong.body().path("error").path("code").asText());
     assertEquals(2, ec2.liveIds().size(), "a wrong kill code touches nothing");
 
-    ApiResponse first = call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code)));
+    ApiResponse first = call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code)));
     assertEquals(200, first.status(), first.bodyText());
     assertEquals(vmId, first.body().path("vm_id").asText());
     assertEquals(List.of(mine.path("instance_id").asText()), texts(first.body().path("terminated")));
     assertEquals(Set.of(other.path("instance_id").asText()), ec2.liveIds());
 
-    ApiResponse again = call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code)));
+    ApiResponse again = call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code)));
     assertEquals(200, again.status());
     assertEquals(0, again.body().path("terminated").size());
   }
@@ -164,7 +164,7 @@ class ApiRoutesTest extends MotoTest {
     createdVm("{}");
     String vmId = mine.path("vm_id").asText();
     ApiResponse response =
-        call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", killCode(vmId), "phase", "fetching", "detail", "3 paths")));
+        call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", killCode(vmId), "phase", "fetching", "detail", "3 paths")));
     assertEquals(200, response.status(), response.bodyText());
     assertEquals(Map.of("vm_id", vmId, "phase", "fetching"), Map.of("vm_id", response.body().path("vm_id").asText(), "phase", response.body().path("phase").asText()));
 
@@ -173,7 +173,7 @@ class ApiRoutesTest extends MotoTest {
     assertEquals("3 paths", vms.get(0).path("phase_detail").asText());
     assertTrue(vms.get(1).path("phase").isNull(), "the other VM is untouched");
 
-    call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", killCode(vmId), "phase", "running")));
+    call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", killCode(vmId), "phase", "running")));
     assertEquals("running", listed().get(0).path("phase").asText());
     assertTrue(listed().get(0).path("phase_detail").isNull(), "a report without detail clears the old one");
   }
@@ -181,7 +181,7 @@ class ApiRoutesTest extends MotoTest {
   @Test
   void reportForAVmThatIsGoneIs404() {
     String vmId = "0f8fad5b-d9cb-469f-a165-70867728950e";
-    ApiResponse response = call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", killCode(vmId), "phase", "booting")));
+    ApiResponse response = call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", killCode(vmId), "phase", "booting")));
     assertEquals(404, response.status());
     assertEquals("vm_not_found", response.body().path("error").path("code").asText());
   }
@@ -193,7 +193,7 @@ class ApiRoutesTest extends MotoTest {
     createdVm("{}");
     Set<String> before = ec2.liveIds();
     int allBefore = ec2.all().size();
-    ApiResponse response = call(Endpoint.CREATE, "{}");
+    ApiResponse response = call(Route.CREATE, "{}");
     assertEquals(429, response.status());
     assertEquals("cap_reached", response.body().path("error").path("code").asText());
     assertEquals(before, ec2.liveIds());
@@ -203,7 +203,7 @@ class ApiRoutesTest extends MotoTest {
   @Test
   void anAwsRefusalIs502NamingTheAwsErrorCode() {
     env.put("THEBACKND_INSTANCE_PROFILE", "no-such-profile");
-    ApiResponse response = call(Endpoint.CREATE, "{}");
+    ApiResponse response = call(Route.CREATE, "{}");
     assertEquals(502, response.status());
     assertEquals("aws_error", response.body().path("error").path("code").asText());
     assertTrue(response.body().path("error").path("message").asText().contains("NoSuchEntity"), response.bodyText());
@@ -214,7 +214,7 @@ class ApiRoutesTest extends MotoTest {
   @Test
   void anUnreachableEc2Is502() {
     env.put("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
-    ApiResponse response = call(Endpoint.LIST, null);
+    ApiResponse response = call(Route.LIST, null);
     assertEquals(502, response.status());
     assertEquals("aws_unreachable", response.body().path("error").path("code").asText());
   }
@@ -222,7 +222,7 @@ class ApiRoutesTest extends MotoTest {
   @Test
   void aBodyOver16KibIs413() {
     String big = "{\"nix_toplevel\": \"" + "a".repeat(16 * 1024) + "\"}";
-    ApiResponse response = call(Endpoint.CREATE, big);
+    ApiResponse response = call(Route.CREATE, big);
     assertEquals(413, response.status());
     assertEquals("body_too_large", response.body().path("error").path("code").asText());
   }
@@ -239,17 +239,17 @@ class ApiRoutesTest extends MotoTest {
 
     secrets.putSecretValue(r -> r.secretId(arn).secretString("second-secret-0123456789abcdef"));
     // A fresh container reads both versions: the old code still proves the VM.
-    ApiResponse report = call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", firstCode, "phase", "booting")));
+    ApiResponse report = call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", firstCode, "phase", "booting")));
     assertEquals(200, report.status(), report.bodyText());
     String wrong = new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId);
-    assertEquals(403, call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", wrong, "phase", "booting"))).status());
+    assertEquals(403, call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", wrong, "phase", "booting"))).status());
   }
 
   @Test
   void aKillCodeSecretThatDoesNotExistIsOneLineNotACrash() {
     env.remove("THEBACKND_SECRET");
     env.put("THEBACKND_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf");
-    ApiResponse response = call(Endpoint.CREATE, "{}");
+    ApiResponse response = call(Route.CREATE, "{}");
     assertEquals(500, response.status());
     assertEquals("misconfigured", response.body().path("error").path("code").asText());
     assertTrue(response.body().path("error").path("message").asText().startsWith("THEBACKND_SECRET_ARN names a secret that does not exist"));

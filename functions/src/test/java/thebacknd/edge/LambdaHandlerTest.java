@@ -41,8 +41,8 @@ class LambdaHandlerTest extends MotoTest {
           + "\"source\":\"aws.scheduler\",\"account\":\"123456789012\",\"time\":\"2026-11-23T10:00:00Z\","
           + "\"region\":\"us-east-1\",\"resources\":[\"arn:aws:scheduler:us-east-1:123456789012:schedule/default/thebacknd-destroy-old\"],\"detail\":{}}";
 
-  private String invoke(Endpoint endpoint, String payload) throws Exception {
-    LambdaHandler handler = new LambdaHandler(endpoint, api()) {};
+  private String invoke(Route route, String payload) throws Exception {
+    LambdaHandler handler = new LambdaHandler(route, api()) {};
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     handler.handleRequest(new ByteArrayInputStream(payload.getBytes(StandardCharsets.UTF_8)), out, null);
     return out.toString(StandardCharsets.UTF_8);
@@ -51,7 +51,7 @@ class LambdaHandlerTest extends MotoTest {
   @Test
   void anHttpApiEventGetsAnHttpApiResponse() throws Exception {
     ec2.launchOurs(1, Instant.now().plusSeconds(600));
-    JsonNode response = Json.parse(invoke(Endpoint.LIST, httpEvent("GET", "/list", null, false)));
+    JsonNode response = Json.parse(invoke(Route.LIST, httpEvent("GET", "/list", null, false)));
     assertEquals(200, response.path("statusCode").asInt());
     assertEquals("application/json", response.path("headers").path("content-type").asText());
     assertEquals(1, Json.parse(response.path("body").asText()).path("vms").size());
@@ -59,16 +59,16 @@ class LambdaHandlerTest extends MotoTest {
 
   @Test
   void aBase64BodyIsDecoded() throws Exception {
-    JsonNode response = Json.parse(invoke(Endpoint.CREATE, httpEvent("POST", "/create", "{\"ttl_minutes\": 5}", true)));
+    JsonNode response = Json.parse(invoke(Route.CREATE, httpEvent("POST", "/create", "{\"ttl_minutes\": 5}", true)));
     assertEquals(201, response.path("statusCode").asInt(), response.toString());
     assertEquals("thebacknd-1", Json.parse(response.path("body").asText()).path("vm").path("name").asText());
   }
 
   @Test
   void theWrongMethodIs405AndABigBodyIs413() throws Exception {
-    assertEquals(405, Json.parse(invoke(Endpoint.CREATE, httpEvent("GET", "/create", null, false))).path("statusCode").asInt());
+    assertEquals(405, Json.parse(invoke(Route.CREATE, httpEvent("GET", "/create", null, false))).path("statusCode").asInt());
     String big = "{\"x\": \"" + "a".repeat(20_000) + "\"}";
-    assertEquals(413, Json.parse(invoke(Endpoint.CREATE, httpEvent("POST", "/create", big, false))).path("statusCode").asInt());
+    assertEquals(413, Json.parse(invoke(Route.CREATE, httpEvent("POST", "/create", big, false))).path("statusCode").asInt());
     assertEquals(0, ec2.all().size());
   }
 
@@ -81,28 +81,28 @@ class LambdaHandlerTest extends MotoTest {
   @Test
   void whatMatchedNoRouteGets404Or405AndTouchesNothing() throws Exception {
     String live = ec2.launchOurs(1, Instant.now().plusSeconds(600));
-    JsonNode unknown = Json.parse(invoke(Endpoint.LIST, unmatchedEvent("GET", "/nope", null)));
+    JsonNode unknown = Json.parse(invoke(Route.LIST, unmatchedEvent("GET", "/nope", null)));
     assertEquals(404, unknown.path("statusCode").asInt(), unknown.toString());
     JsonNode notFound = Json.parse(unknown.path("body").asText()).path("error");
     assertEquals("not_found", notFound.path("code").asText());
     assertEquals("No route /nope.", notFound.path("message").asText());
 
-    JsonNode wrongMethod = Json.parse(invoke(Endpoint.LIST, unmatchedEvent("GET", "/destroy-all", null)));
+    JsonNode wrongMethod = Json.parse(invoke(Route.LIST, unmatchedEvent("GET", "/destroy-all", null)));
     assertEquals(405, wrongMethod.path("statusCode").asInt(), wrongMethod.toString());
     assertEquals("POST", wrongMethod.path("headers").path("Allow").asText());
     assertEquals("method_not_allowed", Json.parse(wrongMethod.path("body").asText()).path("error").path("code").asText());
 
     // Even a route's own method and path, should one ever arrive as unmatched, is dispatched nowhere.
-    JsonNode list = Json.parse(invoke(Endpoint.LIST, unmatchedEvent("GET", "/list", null)));
+    JsonNode list = Json.parse(invoke(Route.LIST, unmatchedEvent("GET", "/list", null)));
     assertEquals(404, list.path("statusCode").asInt(), list.toString());
-    JsonNode destroy = Json.parse(invoke(Endpoint.LIST, unmatchedEvent("POST", "/destroy-all", "{}")));
+    JsonNode destroy = Json.parse(invoke(Route.LIST, unmatchedEvent("POST", "/destroy-all", "{}")));
     assertEquals(404, destroy.path("statusCode").asInt(), destroy.toString());
     assertEquals("running", ec2.state(live));
   }
 
   @Test
   void aWrongMethodNamesTheAllowedOneAsTheLocalServerDoes() throws Exception {
-    JsonNode response = Json.parse(invoke(Endpoint.LIST, httpEvent("POST", "/list", "{}", false)));
+    JsonNode response = Json.parse(invoke(Route.LIST, httpEvent("POST", "/list", "{}", false)));
     assertEquals(405, response.path("statusCode").asInt());
     assertEquals("GET", response.path("headers").path("Allow").asText(), response.toString());
     assertEquals("method_not_allowed", Json.parse(response.path("body").asText()).path("error").path("code").asText());
@@ -111,16 +111,16 @@ class LambdaHandlerTest extends MotoTest {
   @Test
   void aDirectPayloadIsTheBodyAndTheAnswerIsTheJsonBody() throws Exception {
     String kept = ec2.launchOurs(1, Instant.now().plusSeconds(600));
-    JsonNode answer = Json.parse(invoke(Endpoint.DESTROY_ALL, "{\"dry_run\": true}"));
+    JsonNode answer = Json.parse(invoke(Route.DESTROY_ALL, "{\"dry_run\": true}"));
     assertTrue(answer.path("dry_run").asBoolean());
     assertEquals(1, answer.path("destroyed").size());
     assertEquals(Set.of(kept), ec2.liveIds());
 
-    JsonNode error = Json.parse(invoke(Endpoint.CREATE, "{\"nix_toplevel\": \"/etc/passwd\"}"));
+    JsonNode error = Json.parse(invoke(Route.CREATE, "{\"nix_toplevel\": \"/etc/passwd\"}"));
     assertEquals("invalid_store_path", error.path("error").path("code").asText());
-    JsonNode nested = Json.parse(invoke(Endpoint.CREATE, "[".repeat(1001) + "]".repeat(1001)));
+    JsonNode nested = Json.parse(invoke(Route.CREATE, "[".repeat(1001) + "]".repeat(1001)));
     assertEquals("malformed_json", nested.path("error").path("code").asText());
-    JsonNode garbage = Json.parse(invoke(Endpoint.LIST, "not json"));
+    JsonNode garbage = Json.parse(invoke(Route.LIST, "not json"));
     assertEquals(1, garbage.path("vms").size(), "list ignores whatever payload it is given");
   }
 
@@ -128,14 +128,14 @@ class LambdaHandlerTest extends MotoTest {
   void theScheduleEventRunsDestroyOld() throws Exception {
     String fresh = ec2.launchOurs(1, Instant.now().plusSeconds(600));
     String expired = ec2.launchOurs(2, Instant.now().minusSeconds(600));
-    JsonNode answer = Json.parse(invoke(Endpoint.DESTROY_OLD, SCHEDULER_EVENT));
+    JsonNode answer = Json.parse(invoke(Route.DESTROY_OLD, SCHEDULER_EVENT));
     assertEquals(expired, answer.path("destroyed").get(0).path("instance_id").asText());
     assertEquals(Set.of(fresh), ec2.liveIds());
   }
 
   @Test
   void aScheduleEventSentToCreateIsJustABadBody() throws Exception {
-    JsonNode answer = Json.parse(invoke(Endpoint.CREATE, SCHEDULER_EVENT));
+    JsonNode answer = Json.parse(invoke(Route.CREATE, SCHEDULER_EVENT));
     assertEquals("unknown_field", answer.path("error").path("code").asText());
     assertEquals(0, ec2.all().size());
   }

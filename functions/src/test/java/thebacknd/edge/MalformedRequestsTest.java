@@ -59,8 +59,8 @@ class MalformedRequestsTest {
     Moto.reset();
     Map<String, String> env = TestEnv.base();
     Api api = App.fromEnvironment(env).api();
-    vmId = api.handle(Endpoint.CREATE, "{}").body().path("vm").path("vm_id").asText();
-    otherVmId = api.handle(Endpoint.CREATE, "{}").body().path("vm").path("vm_id").asText();
+    vmId = api.handle(Route.CREATE, "{}").body().path("vm").path("vm_id").asText();
+    otherVmId = api.handle(Route.CREATE, "{}").body().path("vm").path("vm_id").asText();
     server = new LocalServer(api, "127.0.0.1", 0);
     server.start();
     ec2 = new Ec2Fixture();

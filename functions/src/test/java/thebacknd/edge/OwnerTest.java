@@ -32,43 +32,43 @@ class OwnerTest extends MotoTest {
 
   @Test
   void theCallerApiGatewayAuthenticatedOwnsWhatItCreatesAndListsItsOwn() throws Exception {
-    JsonNode alices = body(invoke(Endpoint.CREATE, event("POST", "/create", Map.of(), "{}", ALICE))).path("vm");
-    JsonNode bobs = body(invoke(Endpoint.CREATE, event("POST", "/create", Map.of(), "{}", BOB))).path("vm");
+    JsonNode alices = body(invoke(Route.CREATE, event("POST", "/create", Map.of(), "{}", ALICE))).path("vm");
+    JsonNode bobs = body(invoke(Route.CREATE, event("POST", "/create", Map.of(), "{}", BOB))).path("vm");
     assertEquals(ALICE, alices.path("owner").asText());
     assertEquals(ALICE, tags(alices).get(VmTags.OWNER), "kept as a tag on the instance");
     assertEquals(BOB, tags(bobs).get(VmTags.OWNER));
 
-    JsonNode mine = body(invoke(Endpoint.LIST, event("GET", "/list", Map.of("owner", "me"), null, BOB)));
+    JsonNode mine = body(invoke(Route.LIST, event("GET", "/list", Map.of("owner", "me"), null, BOB)));
     assertEquals(List.of(bobs.path("vm_id").asText()), vmIds(mine.path("vms")));
     assertEquals(BOB, mine.path("vms").get(0).path("owner").asText());
-    JsonNode everyone = body(invoke(Endpoint.LIST, event("GET", "/list", Map.of(), null, BOB)));
+    JsonNode everyone = body(invoke(Route.LIST, event("GET", "/list", Map.of(), null, BOB)));
     assertEquals(2, everyone.path("vms").size());
   }
 
   @Test
   void anOwnerInTheBodyIsRefusedAndAnUnknownCallerOwnsNothing() throws Exception {
-    JsonNode forged = Json.parse(invoke(Endpoint.CREATE, event("POST", "/create", Map.of(), "{\"owner\": \"" + BOB + "\"}", ALICE)));
+    JsonNode forged = Json.parse(invoke(Route.CREATE, event("POST", "/create", Map.of(), "{\"owner\": \"" + BOB + "\"}", ALICE)));
     assertEquals(400, forged.path("statusCode").asInt());
     assertEquals("unknown_field", body(forged).path("error").path("code").asText());
     assertEquals(Map.of(), ec2.all());
 
     // A direct invocation: no caller known, no owner recorded, and no "me" to list.
-    JsonNode direct = Json.parse(invoke(Endpoint.CREATE, "{}")).path("vm");
+    JsonNode direct = Json.parse(invoke(Route.CREATE, "{}")).path("vm");
     assertTrue(direct.path("owner").isNull());
     assertTrue(!tags(direct).containsKey(VmTags.OWNER));
-    JsonNode noMe = Json.parse(invoke(Endpoint.LIST, "{\"owner\": \"me\"}"));
+    JsonNode noMe = Json.parse(invoke(Route.LIST, "{\"owner\": \"me\"}"));
     assertEquals("caller_unknown", noMe.path("error").path("code").asText(), noMe.toString());
-    JsonNode other = body(invoke(Endpoint.LIST, event("GET", "/list", Map.of("owner", "alice"), null, ALICE)));
+    JsonNode other = body(invoke(Route.LIST, event("GET", "/list", Map.of("owner", "alice"), null, ALICE)));
     assertEquals("invalid_owner", other.path("error").path("code").asText());
   }
 
   @Test
   void aVeryLongArnIsCutToATagValueAndStillListsAsMine() throws Exception {
     String longArn = "arn:aws:sts::123456789012:assumed-role/" + "a-very-long-path/".repeat(20) + "Role/session";
-    JsonNode vm = body(invoke(Endpoint.CREATE, event("POST", "/create", Map.of(), "{}", longArn))).path("vm");
+    JsonNode vm = body(invoke(Route.CREATE, event("POST", "/create", Map.of(), "{}", longArn))).path("vm");
     assertEquals(VmTags.MAX_TAG_VALUE, tags(vm).get(VmTags.OWNER).length());
     assertTrue(longArn.startsWith(tags(vm).get(VmTags.OWNER)));
-    JsonNode mine = body(invoke(Endpoint.LIST, event("GET", "/list", Map.of("owner", "me"), null, longArn)));
+    JsonNode mine = body(invoke(Route.LIST, event("GET", "/list", Map.of("owner", "me"), null, longArn)));
     assertEquals(1, mine.path("vms").size());
   }
 
@@ -106,8 +106,8 @@ class OwnerTest extends MotoTest {
     return Json.write(event.put("isBase64Encoded", false));
   }
 
-  private String invoke(Endpoint endpoint, String payload) throws Exception {
-    LambdaHandler handler = new LambdaHandler(endpoint, api()) {};
+  private String invoke(Route route, String payload) throws Exception {
+    LambdaHandler handler = new LambdaHandler(route, api()) {};
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     handler.handleRequest(new ByteArrayInputStream(payload.getBytes(StandardCharsets.UTF_8)), out, null);
     return out.toString(StandardCharsets.UTF_8);

@@ -21,10 +21,10 @@ class SnapStartPrimingTest {
     Map<String, String> env = new HashMap<>(TestEnv.base());
     env.put("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
     env.put("THEBACKND_OUTPUT_BUCKET", "thebacknd-output");
-    for (Endpoint endpoint : Endpoint.values()) {
-      List<Integer> statuses = SnapStartPriming.primeNow(endpoint, env);
-      assertEquals(2, statuses.size(), endpoint + " primed twice");
-      statuses.forEach(status -> assertTrue(status >= 200 && status < 300, endpoint + " answered " + statuses));
+    for (Route route : Route.values()) {
+      List<Integer> statuses = SnapStartPriming.primeNow(route, env);
+      assertEquals(2, statuses.size(), route + " primed twice");
+      statuses.forEach(status -> assertTrue(status >= 200 && status < 300, route + " answered " + statuses));
     }
   }
 }

@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import thebacknd.Json;
 import thebacknd.edge.ApiRequest;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.Ec2Fixture;
 import thebacknd.testing.LeasesTable;
 import thebacknd.testing.Moto;
@@ -79,7 +79,7 @@ class OutputRoutesTest extends MotoTest {
     assertEquals(3, listed.path("exit_code").asInt(), "the VM shows its program's exit code");
     assertEquals("3", Ec2Fixture.tags(ec2.all().get(vm.path("instance_id").asText())).get("thebacknd:exit-code"));
 
-    assertEquals(200, call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId)))).status());
+    assertEquals(200, call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId)))).status());
     JsonNode byName = logs(Map.of("name", "thebacknd-1")).body();
     assertEquals(vmId, byName.path("vm_id").asText(), "the name index knows the VM that is gone: " + byName);
     assertEquals("thebacknd-1", byName.path("name").asText());
@@ -110,7 +110,7 @@ class OutputRoutesTest extends MotoTest {
   void aVmWhoseLeaseWasReleasedIs410VmGoneAndNothingIsStored() {
     String vmId = programVm();
     assertEquals(200, output(vmId, 0, "while alive\n", false).status());
-    assertEquals(200, call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId)))).status());
+    assertEquals(200, call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId)))).status());
     assertError(output(vmId, 1, "from beyond\n", false), 410, "vm_gone");
     assertError(output(vmId, 1, "", true), 410, "vm_gone");
     assertEquals(List.of(vmId + "/chunk/000000000"), keys(vmId));
@@ -122,7 +122,7 @@ class OutputRoutesTest extends MotoTest {
   void logsByNameOfAGoneVmFindItsMostRecentVmIdThroughTheNameIndex() {
     String first = programVm();
     assertEquals(200, output(first, 0, "first\n", true).status());
-    assertEquals(200, call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1"))).status());
+    assertEquals(200, call(Route.DESTROY, json(Map.of("name", "thebacknd-1"))).status());
     JsonNode gone = logs(Map.of("name", "thebacknd-1")).body();
     assertEquals(first, gone.path("vm_id").asText(), gone.toString());
     assertEquals(List.of("first\n"), texts(gone));
@@ -131,7 +131,7 @@ class OutputRoutesTest extends MotoTest {
     String second = programVm();
     assertEquals(second, logs(Map.of("name", "thebacknd-1")).body().path("vm_id").asText(), "the lease first");
     assertEquals(200, report(second, "failed", 1).status(), "a VM that sent no output is indexed by its report");
-    assertEquals(200, call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", second, "vm_killcode", code(second)))).status());
+    assertEquals(200, call(Route.DESTROY_SELF, json(Map.of("vm_id", second, "vm_killcode", code(second)))).status());
     JsonNode latest = logs(Map.of("name", "thebacknd-1")).body();
     assertEquals(second, latest.path("vm_id").asText(), latest.toString());
     assertEquals(1, latest.path("exit_code").asInt());
@@ -215,11 +215,11 @@ class OutputRoutesTest extends MotoTest {
   void aWrongKillCodeIs403AndNothingIsStored() {
     String vmId = programVm();
     String otherVmId = programVm();
-    ApiResponse forged = call(Endpoint.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(otherVmId), "seq", 0, "text", "forged", "final", true)));
+    ApiResponse forged = call(Route.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(otherVmId), "seq", 0, "text", "forged", "final", true)));
     assertEquals(403, forged.status());
     assertEquals("bad_kill_code", forged.body().path("error").path("code").asText());
     assertEquals(List.of(), allKeys());
-    ApiResponse report = call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", "0".repeat(64), "phase", "finished", "exit_code", 0)));
+    ApiResponse report = call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", "0".repeat(64), "phase", "finished", "exit_code", 0)));
     assertEquals(403, report.status());
     assertEquals(List.of(), allKeys(), "a forged report keeps no exit code");
   }
@@ -236,7 +236,7 @@ class OutputRoutesTest extends MotoTest {
     ApiResponse running = report(vmId, "running", 0);
     assertEquals(400, running.status());
     assertEquals("exit_code_without_result", running.body().path("error").path("code").asText());
-    ApiResponse text = call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", "3")));
+    ApiResponse text = call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", "3")));
     assertEquals("wrong_type", text.body().path("error").path("code").asText());
     assertEquals(before, Ec2Fixture.tags(ec2.all().values().iterator().next()), "nothing tagged");
     assertEquals(List.of(), allKeys(), "nothing stored");
@@ -291,7 +291,7 @@ class OutputRoutesTest extends MotoTest {
     assertRefused(json(Map.of("args", List.of("a"))), "args_without_program");
     assertRefused("{\"nix_binary\": \"" + PROGRAM + "\", \"args\": [1, 2]}", "wrong_type");
     assertRefused("{\"nix_binary\": \"" + PROGRAM + "\", \"args\": \"a b\"}", "wrong_type");
-    assertEquals(201, call(Endpoint.CREATE, json(Map.of("nix_binary", PROGRAM, "args", many.subList(0, 64)))).status());
+    assertEquals(201, call(Route.CREATE, json(Map.of("nix_binary", PROGRAM, "args", many.subList(0, 64)))).status());
   }
 
   @Test
@@ -299,7 +299,7 @@ class OutputRoutesTest extends MotoTest {
     // A long API URL (configuration) and arguments within their own 8 KiB: together over 16 KiB.
     env.put("THEBACKND_API_URL", "http://127.0.0.1:9/" + "p".repeat(9000));
     List<String> args = List.of("x".repeat(ProgramArgs.MAX_JSON_BYTES - 10));
-    ApiResponse response = call(Endpoint.CREATE, json(Map.of("nix_binary", PROGRAM, "args", args)));
+    ApiResponse response = call(Route.CREATE, json(Map.of("nix_binary", PROGRAM, "args", args)));
     assertEquals(400, response.status(), response.bodyText());
     assertEquals("user_data_too_large", response.body().path("error").path("code").asText());
     assertTrue(response.body().path("error").path("message").asText().contains("over EC2's 16384"), response.bodyText());
@@ -315,16 +315,16 @@ class OutputRoutesTest extends MotoTest {
     String text = "\u0001".repeat(64 * 1024);
     String body = json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", 0, "text", text));
     assertTrue(body.length() > 6 * 64 * 1024, "JSON escapes each as \\u0001: " + body.length());
-    assertEquals(200, call(Endpoint.OUTPUT, body).status());
+    assertEquals(200, call(Route.OUTPUT, body).status());
     assertEquals(List.of(text), texts(logs(Map.of("vm_id", vmId)).body()));
 
     ApiResponse tooMuchText = output(vmId, 1, "x".repeat(64 * 1024 + 1), false);
     assertEquals(413, tooMuchText.status());
     assertEquals("chunk_too_large", tooMuchText.body().path("error").path("code").asText());
-    ApiResponse tooBig = call(Endpoint.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", 1, "text", "\u0001".repeat(65 * 1024))));
+    ApiResponse tooBig = call(Route.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", 1, "text", "\u0001".repeat(65 * 1024))));
     assertEquals(413, tooBig.status());
     assertEquals("body_too_large", tooBig.body().path("error").path("code").asText());
-    ApiResponse bigReport = call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "running", "detail", "x".repeat(17 * 1024))));
+    ApiResponse bigReport = call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "running", "detail", "x".repeat(17 * 1024))));
     assertEquals(413, bigReport.status(), "every other route keeps its 16 KiB");
     assertEquals(1, keys(vmId).size());
   }
@@ -343,9 +343,9 @@ class OutputRoutesTest extends MotoTest {
     JsonNode nothingYet = logs(Map.of("vm_id", vmId)).body();
     assertEquals(0, nothingYet.path("chunks").size(), "a live VM that sent nothing yet");
     assertEquals(-1, nothingYet.path("next").asLong());
-    assertError(call(Endpoint.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", -1, "text", ""))), 400, "invalid_seq");
-    assertError(call(Endpoint.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", 0))), 400, "missing_field");
-    assertError(call(Endpoint.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", 0, "text", "x", "stream", "stderr"))), 400, "unknown_field");
+    assertError(call(Route.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", -1, "text", ""))), 400, "invalid_seq");
+    assertError(call(Route.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", 0))), 400, "missing_field");
+    assertError(call(Route.OUTPUT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", 0, "text", "x", "stream", "stderr"))), 400, "unknown_field");
   }
 
   @Test
@@ -404,7 +404,7 @@ class OutputRoutesTest extends MotoTest {
     assertEquals(vm.path("instance_id").asText(), console.body().path("instance_id").asText());
     assertEquals(vm.path("vm_id").asText(), console.body().path("vm_id").asText());
     assertTrue(console.body().path("output").asText().startsWith("Linux version"), console.bodyText());
-    ApiResponse direct = call(Endpoint.CONSOLE, "{\"name\": \"thebacknd-1\"}");
+    ApiResponse direct = call(Route.CONSOLE, "{\"name\": \"thebacknd-1\"}");
     assertEquals(200, direct.status(), "a direct Lambda invocation names the VM in its payload");
     assertError(api().handle(new ApiRequest("GET", "/console", Map.of("name", "thebacknd-2"), null)), 404, "vm_not_found");
     assertError(api().handle(new ApiRequest("GET", "/console", Map.of(), null)), 400, "missing_parameter");
@@ -437,11 +437,11 @@ class OutputRoutesTest extends MotoTest {
     if (isFinal) {
       body.put("final", true);
     }
-    return call(Endpoint.OUTPUT, json(body));
+    return call(Route.OUTPUT, json(body));
   }
 
   private ApiResponse report(String vmId, String phase, int exitCode) {
-    return call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", phase, "exit_code", exitCode)));
+    return call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", phase, "exit_code", exitCode)));
   }
 
   private ApiResponse logs(Map<String, String> query) {
@@ -450,7 +450,7 @@ class OutputRoutesTest extends MotoTest {
 
   private void assertRefused(String body, String code) {
     int before = ec2.all().size();
-    assertError(call(Endpoint.CREATE, body), 400, code);
+    assertError(call(Route.CREATE, body), 400, code);
     assertEquals(before, ec2.all().size(), "nothing launched");
   }
 

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.BeforeEach;
 import thebacknd.Json;
 import thebacknd.edge.Api;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.edge.App;
 
 /**
@@ -51,12 +51,12 @@ public abstract class MotoTest {
     }
   }
 
-  protected ApiResponse call(Endpoint endpoint, String body) {
-    return api().handle(endpoint, body);
+  protected ApiResponse call(Route route, String body) {
+    return api().handle(route, body);
   }
 
   protected JsonNode createdVm(String body) {
-    ApiResponse response = call(Endpoint.CREATE, body);
+    ApiResponse response = call(Route.CREATE, body);
     if (response.status() != 201) {
       throw new AssertionError("create answered " + response.status() + ": " + response.bodyText());
     }
@@ -64,7 +64,7 @@ public abstract class MotoTest {
   }
 
   protected JsonNode listed() {
-    return call(Endpoint.LIST, null).body().path("vms");
+    return call(Route.LIST, null).body().path("vms");
   }
 
   protected static String json(Object value) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.FaultProxy;
 import thebacknd.testing.FleetCheck;
 import thebacknd.testing.LeasesTable;
@@ -109,7 +109,7 @@ class CapacityFallbackTest extends MotoTest {
   void withSpotFallbackNoneASpotCreateWithoutSpotCapacityIs503() {
     env.put("THEBACKND_SPOT_FALLBACK", "none");
     proxy.rule(FaultProxy.noCapacity("t3.micro", true, "SpotMaxPriceTooLow", 400));
-    ApiResponse response = call(Endpoint.CREATE, json(Map.of("spot", true)));
+    ApiResponse response = call(Route.CREATE, json(Map.of("spot", true)));
     assertEquals(503, response.status(), response.bodyText());
     assertEquals("insufficient_capacity", response.body().path("error").path("code").asText());
     assertTrue(response.body().path("error").path("message").asText().startsWith("No capacity for t3.micro (spot);"), response.bodyText());
@@ -126,7 +126,7 @@ class CapacityFallbackTest extends MotoTest {
       proxy.rule(FaultProxy.noCapacity(type, true)).rule(FaultProxy.noCapacity(type, false));
     }
     long started = System.nanoTime();
-    ApiResponse response = call(Endpoint.CREATE, json(Map.of("instance_types", types, "spot", true)));
+    ApiResponse response = call(Route.CREATE, json(Map.of("instance_types", types, "spot", true)));
     long millis = (System.nanoTime() - started) / 1_000_000;
     assertEquals(503, response.status(), response.bodyText());
     String message = response.body().path("error").path("message").asText();
@@ -147,7 +147,7 @@ class CapacityFallbackTest extends MotoTest {
   void aRefusalOtherThanCapacityStopsTheWalk() {
     proxy.rule(FaultProxy.noCapacity("t3.micro", false));
     proxy.rule(FaultProxy.noCapacity("t3.small", false, "InvalidParameterValue", 400));
-    ApiResponse response = call(Endpoint.CREATE, json(Map.of("instance_types", List.of("t3.micro", "t3.small", "t3.medium"))));
+    ApiResponse response = call(Route.CREATE, json(Map.of("instance_types", List.of("t3.micro", "t3.small", "t3.medium"))));
     assertEquals(502, response.status(), response.bodyText());
     assertTrue(response.body().path("error").path("message").asText().contains("InvalidParameterValue"), response.bodyText());
     assertEquals(List.of("t3.micro", "t3.small"), sent("InstanceType"));
@@ -168,7 +168,7 @@ class CapacityFallbackTest extends MotoTest {
     "{\"spot\": 1}",
   })
   void invalidInstanceTypesOrSpotAre400AndLaunchNothing(String body) {
-    ApiResponse response = call(Endpoint.CREATE, body);
+    ApiResponse response = call(Route.CREATE, body);
     assertEquals(400, response.status(), response.bodyText());
     assertTrue(!response.body().path("error").path("message").asText().isBlank());
     assertEquals(List.of(), launches);

@@ -13,7 +13,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import thebacknd.edge.Api;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.FaultProxy;
 import thebacknd.testing.FleetCheck;
 import thebacknd.testing.LeasesTable;
@@ -84,8 +84,8 @@ class ConcurrentCreateTest extends MotoTest {
 
       // Two go; while their successors are still hidden, only their two names are free again.
       Poll.until(Duration.ofSeconds(20), () -> listed().size() == 6, "the six VMs to become visible");
-      assertEquals(200, call(Endpoint.DESTROY, "{\"name\": \"thebacknd-2\"}").status());
-      assertEquals(200, call(Endpoint.DESTROY, "{\"name\": \"thebacknd-5\"}").status());
+      assertEquals(200, call(Route.DESTROY, "{\"name\": \"thebacknd-2\"}").status());
+      assertEquals(200, call(Route.DESTROY, "{\"name\": \"thebacknd-5\"}").status());
       List<ApiResponse> second = race(4);
       assertEquals(Map.of(201, 2L, 429, 2L), byStatus(second), statuses(second));
       assertEquals(names(2, 5), namesOf(second));
@@ -124,7 +124,7 @@ class ConcurrentCreateTest extends MotoTest {
   private List<ApiResponse> race(int creates) throws Exception {
     return Parallel.run(creates, creates, i -> {
       Api ownContainer = api();
-      return () -> ownContainer.handle(Endpoint.CREATE, "{}");
+      return () -> ownContainer.handle(Route.CREATE, "{}");
     });
   }
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import thebacknd.edge.Api;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.FaultProxy;
 import thebacknd.testing.FaultProxy.Delivery;
 import thebacknd.testing.FleetCheck;
@@ -59,14 +59,14 @@ class FaultToleranceTest extends MotoTest {
       assertTrue(FleetCheck.live().keySet().containsAll(
           created.stream().map(r -> r.body().path("vm").path("instance_id").asText()).toList()), "every 201 is live");
 
-      ApiResponse list = call(Endpoint.LIST, null);
+      ApiResponse list = call(Route.LIST, null);
       if (list.status() == 200) {
         assertEquals(FleetCheck.live().size(), list.body().path("vms").size());
       } else {
         assertAnAwsFailure(list);
       }
 
-      convergeWith(Endpoint.DESTROY_ALL);
+      convergeWith(Route.DESTROY_ALL);
       FleetCheck.assertLiveAreExactly(List.of());
       FleetCheck.assertNoOrphans();
     }
@@ -85,7 +85,7 @@ class FaultToleranceTest extends MotoTest {
     List<String> fresh = created.subList(4, 6).stream().map(r -> r.body().path("vm").path("instance_id").asText()).toList();
     try (FaultProxy proxy = FaultProxy.forMoto(50).failEverywhere(0.5)) {
       env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
-      convergeWith(Endpoint.DESTROY_OLD);
+      convergeWith(Route.DESTROY_OLD);
     }
     FleetCheck.assertLiveAreExactly(fresh);
     FleetCheck.assertNoOrphans();
@@ -96,7 +96,7 @@ class FaultToleranceTest extends MotoTest {
   void aLaunchThrottledThroughEveryRetryIs503NamingTheCode() {
     try (FaultProxy proxy = FaultProxy.forMoto(1).rule(only("RunInstances", FaultProxy.REQUEST_LIMIT_EXCEEDED, Delivery.INSTEAD))) {
       env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
-      ApiResponse response = call(Endpoint.CREATE, "{}");
+      ApiResponse response = call(Route.CREATE, "{}");
       assertEquals(503, response.status(), response.bodyText());
       assertEquals("aws_throttled", response.body().path("error").path("code").asText());
       String message = response.body().path("error").path("message").asText();
@@ -111,7 +111,7 @@ class FaultToleranceTest extends MotoTest {
     // A 500, or a throttled last attempt after an earlier 500, may come after the launch.
     try (FaultProxy proxy = FaultProxy.forMoto(1).rule(only("RunInstances", FaultProxy.EC2_INTERNAL_ERROR, Delivery.INSTEAD))) {
       env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
-      ApiResponse response = call(Endpoint.CREATE, "{}");
+      ApiResponse response = call(Route.CREATE, "{}");
       assertEquals(503, response.status(), response.bodyText());
       assertEquals("aws_unavailable", response.body().path("error").path("code").asText());
     }
@@ -129,7 +129,7 @@ class FaultToleranceTest extends MotoTest {
     // ClientToken, so each of the SDK's attempts launches one: all carry the same vm_id tag.)
     try (FaultProxy proxy = FaultProxy.forMoto(1).rule(only("RunInstances", FaultProxy.EC2_INTERNAL_ERROR, Delivery.AFTER))) {
       env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
-      ApiResponse response = call(Endpoint.CREATE, "{}");
+      ApiResponse response = call(Route.CREATE, "{}");
       assertEquals(503, response.status(), response.bodyText());
       assertEquals("aws_unavailable", response.body().path("error").path("code").asText());
       assertTrue(proxy.requests().get("EC2 TerminateInstances") >= 1, "withdrawn: " + proxy.requests());
@@ -146,7 +146,7 @@ class FaultToleranceTest extends MotoTest {
   void aLaunchWhoseInstanceCouldNotBeRecordedStillSucceeds() {
     try (FaultProxy proxy = FaultProxy.forMoto(1).rule(only("UpdateItem", FaultProxy.DYNAMODB_THROTTLING, Delivery.INSTEAD))) {
       env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
-      ApiResponse response = call(Endpoint.CREATE, "{}");
+      ApiResponse response = call(Route.CREATE, "{}");
       assertEquals(201, response.status(), response.bodyText());
     }
     env.put("AWS_ENDPOINT_URL", Moto.endpoint().toString());
@@ -169,7 +169,7 @@ class FaultToleranceTest extends MotoTest {
     };
     try (FaultProxy proxy = FaultProxy.forMoto(1).rule(steal)) {
       env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
-      ApiResponse response = call(Endpoint.CREATE, "{}");
+      ApiResponse response = call(Route.CREATE, "{}");
       assertEquals(503, response.status(), response.bodyText());
       assertEquals("lease_lost", response.body().path("error").path("code").asText());
     }
@@ -183,7 +183,7 @@ class FaultToleranceTest extends MotoTest {
   }
 
   /** Calls a destroy route until it answers 200 and nothing it should take is live; a bounded loop. */
-  private void convergeWith(Endpoint destroy) {
+  private void convergeWith(Route destroy) {
     for (int round = 1; round <= 10; round++) {
       ApiResponse response = call(destroy, "{}");
       if (response.status() == 200 && response.body().path("destroyed").isEmpty()) {
@@ -207,7 +207,7 @@ class FaultToleranceTest extends MotoTest {
   private List<ApiResponse> createConcurrently(int count, int parallel) throws Exception {
     return Parallel.run(count, parallel, i -> {
       Api container = api();
-      return () -> container.handle(Endpoint.CREATE, "{}");
+      return () -> container.handle(Route.CREATE, "{}");
     });
   }
 }

@@ -12,7 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.MotoTest;
 
 /**
@@ -50,7 +50,7 @@ class FleetSafetyTest extends MotoTest {
 
   @Test
   void destroyOldTerminatesOnlyOurExpiredVm() {
-    ApiResponse response = call(Endpoint.DESTROY_OLD, "{}");
+    ApiResponse response = call(Route.DESTROY_OLD, "{}");
     assertEquals(List.of(oursExpired), ids(response));
     Set<String> expectedLive = new HashSet<>(foreign);
     expectedLive.add(oursFresh);
@@ -59,15 +59,15 @@ class FleetSafetyTest extends MotoTest {
 
   @Test
   void destroyAllTerminatesOnlyOurs() {
-    ApiResponse response = call(Endpoint.DESTROY_ALL, "{}");
+    ApiResponse response = call(Route.DESTROY_ALL, "{}");
     assertEquals(Set.of(oursExpired, oursFresh), Set.copyOf(ids(response)));
     assertEquals(foreign, ec2.liveIds());
   }
 
   @Test
   void destroyByNameIgnoresForeignInstancesWithOurNames() {
-    assertEquals(404, call(Endpoint.DESTROY, "{\"name\": \"thebacknd-50\"}").status());
-    assertEquals(404, call(Endpoint.DESTROY, "{\"name\": \"thebacknd-52\"}").status());
+    assertEquals(404, call(Route.DESTROY, "{\"name\": \"thebacknd-50\"}").status());
+    assertEquals(404, call(Route.DESTROY, "{\"name\": \"thebacknd-52\"}").status());
     assertTrue(ec2.liveIds().containsAll(foreign));
   }
 
@@ -75,7 +75,7 @@ class FleetSafetyTest extends MotoTest {
   void destroySelfCannotReachAForeignInstanceCarryingAVmIdTag() {
     String vmId = "0f8fad5b-d9cb-469f-a165-70867728950e";
     String code = new KillCodes(() -> List.of(thebacknd.testing.TestEnv.SECRET)).codeFor(vmId);
-    ApiResponse response = call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code)));
+    ApiResponse response = call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code)));
     assertEquals(200, response.status());
     assertEquals(0, response.body().path("terminated").size());
     assertTrue(ec2.liveIds().containsAll(foreign));
@@ -86,7 +86,7 @@ class FleetSafetyTest extends MotoTest {
     List<String> expired = ec2.launchManyOurs(1200, Instant.now().minusSeconds(60));
     assertEquals(1202, listed().size(), "list reads every page");
 
-    ApiResponse response = call(Endpoint.DESTROY_OLD, "{}");
+    ApiResponse response = call(Route.DESTROY_OLD, "{}");
     assertEquals(200, response.status());
     assertEquals(1201, response.body().path("destroyed").size());
     Set<String> expectedLive = new HashSet<>(foreign);

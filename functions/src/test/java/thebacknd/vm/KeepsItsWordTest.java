@@ -14,7 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import thebacknd.Json;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.Ec2Fixture;
 import thebacknd.testing.FaultProxy;
 import thebacknd.testing.LeasesTable;
@@ -40,7 +40,7 @@ class KeepsItsWordTest extends MotoTest {
       JsonNode vm = createdVm("{}");
       String instanceId = vm.path("instance_id").asText();
 
-      ApiResponse list = call(Endpoint.LIST, null);
+      ApiResponse list = call(Route.LIST, null);
       assertEquals(200, list.status(), list.bodyText());
       assertTrue(Duration.between(created, Instant.now()).compareTo(LAG) < 0, "still within the lag");
       JsonNode vms = list.body().path("vms");
@@ -53,14 +53,14 @@ class KeepsItsWordTest extends MotoTest {
       assertEquals(vm.path("expires_at").asText(), listed.path("expires_at").asText());
       assertFalse(listed.path("should_be_destroyed").asBoolean());
 
-      ApiResponse destroyed = call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1", "vm_id", vm.path("vm_id").asText())));
+      ApiResponse destroyed = call(Route.DESTROY, json(Map.of("name", "thebacknd-1", "vm_id", vm.path("vm_id").asText())));
       assertEquals(200, destroyed.status(), destroyed.bodyText());
       assertTrue(Duration.between(created, Instant.now()).compareTo(LAG) < 0, "still within the lag");
       assertEquals(instanceId, destroyed.body().path("destroyed").get(0).path("instance_id").asText());
       assertEquals("terminated", ec2.state(instanceId), "moto itself, behind no proxy");
       assertEquals(Map.of(), LeasesTable.byName(), "the name is free again");
-      assertEquals(0, call(Endpoint.LIST, null).body().path("vms").size());
-      assertEquals(404, call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1"))).status());
+      assertEquals(0, call(Route.LIST, null).body().path("vms").size());
+      assertEquals(404, call(Route.DESTROY, json(Map.of("name", "thebacknd-1"))).status());
     }
   }
 
@@ -72,8 +72,8 @@ class KeepsItsWordTest extends MotoTest {
     ec2.ec2().terminateInstances(r -> r.instanceIds(instanceId));
     assertEquals(1, LeasesTable.items().size());
     assertEquals(0, listed().size());
-    assertEquals(404, call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-1"))).status());
-    assertEquals(404, call(Endpoint.EXTEND, json(Map.of("name", "thebacknd-1", "ttl_minutes", 5))).status());
+    assertEquals(404, call(Route.DESTROY, json(Map.of("name", "thebacknd-1"))).status());
+    assertEquals(404, call(Route.EXTEND, json(Map.of("name", "thebacknd-1", "ttl_minutes", 5))).status());
   }
 
   // ------------------------------------------------------------------ what a VM says is text
@@ -86,13 +86,13 @@ class KeepsItsWordTest extends MotoTest {
     ApiResponse reported = report(vmId, Map.of("phase", "failed", "detail", detail));
     assertEquals(200, reported.status(), reported.bodyText());
 
-    ApiResponse list = call(Endpoint.LIST, null);
+    ApiResponse list = call(Route.LIST, null);
     assertEquals(200, list.status(), list.bodyText());
     String shown = list.body().path("vms").get(0).path("phase_detail").asText();
     assertEquals("switch ]0;ownedfailed: unit [31mnginx[0m died", shown);
     assertEquals(shown, Ec2Fixture.tags(ec2.all().get(vm.path("instance_id").asText())).get(VmTags.PHASE_DETAIL));
     for (int i = 0; i < 3; i++) {
-      assertEquals(200, call(Endpoint.LIST, null).status(), "every list after it, too");
+      assertEquals(200, call(Route.LIST, null).status(), "every list after it, too");
     }
   }
 
@@ -123,13 +123,13 @@ class KeepsItsWordTest extends MotoTest {
     assertFalse(listed.path("should_be_destroyed").asBoolean(), "kept for its 20 minutes");
 
     // extend keeps it longer, as any VM
-    assertEquals(200, call(Endpoint.EXTEND, json(Map.of("name", "thebacknd-1", "ttl_minutes", 60))).status());
+    assertEquals(200, call(Route.EXTEND, json(Map.of("name", "thebacknd-1", "ttl_minutes", 60))).status());
     assertFalse(listed().get(0).path("should_be_destroyed").asBoolean());
 
     // its keep has passed
     ec2.ec2().createTags(r -> r.resources(instanceId).tags(t -> t.key(VmTags.EXPIRES_AT).value(Instant.now().minusSeconds(1).toString())));
     assertEquals("failed", listed().get(0).path("destroy_reason").asText());
-    ApiResponse old = call(Endpoint.DESTROY_OLD, "{}");
+    ApiResponse old = call(Route.DESTROY_OLD, "{}");
     assertEquals(200, old.status(), old.bodyText());
     assertEquals("failed", old.body().path("destroyed").get(0).path("destroy_reason").asText());
     assertEquals("terminated", ec2.state(instanceId));
@@ -149,7 +149,7 @@ class KeepsItsWordTest extends MotoTest {
     Map<String, Object> body = new java.util.HashMap<>(fields);
     body.put("vm_id", vmId);
     body.put("vm_killcode", new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId));
-    return call(Endpoint.REPORT, json(body));
+    return call(Route.REPORT, json(body));
   }
 
   private JsonNode userData(String instanceId) {

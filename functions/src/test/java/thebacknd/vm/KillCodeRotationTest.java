@@ -20,7 +20,7 @@ import thebacknd.aws.AwsClients;
 import thebacknd.config.Config;
 import thebacknd.edge.Api;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.FaultProxy;
 import thebacknd.testing.Moto;
 import thebacknd.testing.MotoTest;
@@ -47,14 +47,14 @@ class KillCodeRotationTest extends MotoTest {
   @Test
   void aCodeByAKeyPutAfterTheContainerReadItsKeysIsAcceptedWithoutANewContainer() {
     Api container = api();
-    JsonNode vm = container.handle(Endpoint.CREATE, "{}").body().path("vm");
+    JsonNode vm = container.handle(Route.CREATE, "{}").body().path("vm");
     String vmId = vm.path("vm_id").asText();
     rotate(2);
     // Another container, started after the rotation, created this VM: its code is by key 2.
-    ApiResponse report = container.handle(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(2, vmId), "phase", "booting")));
+    ApiResponse report = container.handle(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(2, vmId), "phase", "booting")));
     assertEquals(200, report.status(), report.bodyText());
     // ... and the code this container gave it, by key 1, is still good: key 1 is AWSPREVIOUS now.
-    report = container.handle(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(1, vmId), "phase", "running")));
+    report = container.handle(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(1, vmId), "phase", "running")));
     assertEquals(200, report.status(), report.bodyText());
   }
 

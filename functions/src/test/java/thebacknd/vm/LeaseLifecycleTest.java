@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.FleetCheck;
 import thebacknd.testing.LeasesTable;
 import thebacknd.testing.MotoTest;
@@ -42,22 +42,22 @@ class LeaseLifecycleTest extends MotoTest {
     createdVm("{}");
     createdVm("{}");
     JsonNode four = createdVm("{}");
-    assertEquals(200, call(Endpoint.DESTROY, json(Map.of("name", "thebacknd-2"))).status());
+    assertEquals(200, call(Route.DESTROY, json(Map.of("name", "thebacknd-2"))).status());
     assertEquals(Set.of("thebacknd-1", "thebacknd-3", "thebacknd-4"), LeasesTable.byName().keySet());
 
     String vmId = one.path("vm_id").asText();
     String code = new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId);
-    assertEquals(200, call(Endpoint.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code))).status());
+    assertEquals(200, call(Route.DESTROY_SELF, json(Map.of("vm_id", vmId, "vm_killcode", code))).status());
     assertEquals(Set.of("thebacknd-3", "thebacknd-4"), LeasesTable.byName().keySet());
 
     String id = four.path("instance_id").asText();
     ec2.ec2().createTags(r -> r.resources(id).tags(t -> t.key(VmTags.EXPIRES_AT).value(Instant.now().minusSeconds(1).toString())));
-    assertEquals(200, call(Endpoint.DESTROY_OLD, "{}").status());
+    assertEquals(200, call(Route.DESTROY_OLD, "{}").status());
     assertEquals(Set.of("thebacknd-3"), LeasesTable.byName().keySet());
 
-    assertEquals(200, call(Endpoint.DESTROY_ALL, "{\"dry_run\": true}").status());
+    assertEquals(200, call(Route.DESTROY_ALL, "{\"dry_run\": true}").status());
     assertEquals(Set.of("thebacknd-3"), LeasesTable.byName().keySet(), "a dry run releases nothing");
-    assertEquals(200, call(Endpoint.DESTROY_ALL, "{}").status());
+    assertEquals(200, call(Route.DESTROY_ALL, "{}").status());
     assertEquals(Map.of(), LeasesTable.byName());
   }
 
@@ -87,7 +87,7 @@ class LeaseLifecycleTest extends MotoTest {
     env.put("THEBACKND_MAX_VMS", "2");
     ec2.launchOurs(1, Instant.now().plusSeconds(600)); // launched before leases existed
     assertEquals("thebacknd-2", createdVm("{}").path("name").asText());
-    ApiResponse third = call(Endpoint.CREATE, "{}");
+    ApiResponse third = call(Route.CREATE, "{}");
     assertEquals(429, third.status(), third.bodyText());
     assertEquals("cap_reached", third.body().path("error").path("code").asText());
   }

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import thebacknd.edge.ApiResponse;
-import thebacknd.edge.Endpoint;
+import thebacknd.edge.Route;
 import thebacknd.testing.FleetCheck;
 import thebacknd.testing.MotoTest;
 import thebacknd.testing.TestEnv;
@@ -54,9 +54,9 @@ class UnresponsiveTest extends MotoTest {
     assertTrue(listedRunning.path("destroy_reason").isNull());
 
     Set<String> reaped = Set.of("thebacknd-1", "thebacknd-2", "thebacknd-4");
-    ApiResponse dry = call(Endpoint.DESTROY_OLD, "{\"dry_run\": true}");
+    ApiResponse dry = call(Route.DESTROY_OLD, "{\"dry_run\": true}");
     assertEquals(reaped, names(dry.body().path("destroyed")));
-    ApiResponse old = call(Endpoint.DESTROY_OLD, "{}");
+    ApiResponse old = call(Route.DESTROY_OLD, "{}");
     assertEquals(200, old.status(), old.bodyText());
     assertEquals(reaped, names(old.body().path("destroyed")));
     FleetCheck.assertLiveAreExactly(List.of(running.path("instance_id").asText()));
@@ -82,7 +82,7 @@ class UnresponsiveTest extends MotoTest {
   private void report(JsonNode vm, String phase) {
     String vmId = vm.path("vm_id").asText();
     String code = new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId);
-    ApiResponse reported = call(Endpoint.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code, "phase", phase)));
+    ApiResponse reported = call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code, "phase", phase)));
     assertEquals(200, reported.status(), reported.bodyText());
   }
 

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /** The routes of DESIGN §4 (plus {@code /console}, see docs/decisions.md), each with its one method. */
-public enum Endpoint {
+public enum Route {
   CREATE("POST", "/create"),
   LIST("GET", "/list"),
   DESTROY("POST", "/destroy"),
@@ -24,12 +24,12 @@ public enum Endpoint {
   public final String method;
   public final String path;
 
-  Endpoint(String method, String path) {
+  Route(String method, String path) {
     this.method = method;
     this.path = path;
   }
 
-  public static Optional<Endpoint> forPath(String path) {
+  public static Optional<Route> forPath(String path) {
     return Arrays.stream(values()).filter(e -> e.path.equals(path)).findFirst();
   }
 }
