@@ -194,6 +194,12 @@ class TrustCliTest extends MotoTest {
     assertEquals(0, cli("run", TOPLEVEL).exit());
     String vmId = listed().get(0).path("vm_id").asText();
     call(Route.REPORT, json(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "booting", "detail", "csi \u009b2J del \u007f")));
+    assertEquals("csi 2J del ", Json.parse(cli("list", "--json").out()).path("vms").get(0).path("phase_detail").asText(),
+        "the API strips control characters before it stores a detail");
+    // A tag written by someone else (an older API, a person with the console) reaches the CLI raw.
+    String instanceId = listed().get(0).path("instance_id").asText();
+    ec2.ec2().createTags(t -> t.resources(instanceId).tags(software.amazon.awssdk.services.ec2.model.Tag.builder()
+        .key("thebacknd:phase-detail").value("csi \u009b2J del \u007f").build()));
     Result list = cli("list");
     assertFalse(list.out().chars().anyMatch(c -> c == 0x9b || c == 0x7f), list.out());
     Result json = cli("list", "--json");
