@@ -109,6 +109,7 @@ class ApiFuzzTest {
     env.put("THEBACKND_API_URL", nowhere);
     env.put("THEBACKND_ALLOWED_INSTANCE_TYPES", "t3.micro,t3.small");
     env.put("THEBACKND_LEASES_TABLE", "thebacknd-leases");
+    env.put("THEBACKND_OUTPUT_BUCKET", "thebacknd-output");
     env.put("NIX_CACHE", nowhere + "/cache");
     env.put("NIX_TRUSTED_KEY", "test-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=");
     env.put("THEBACKND_VERIFY_CACHE", "true");
