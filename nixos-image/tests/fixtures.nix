@@ -13,7 +13,8 @@
 #   programs  programs for the output tests (DESIGN §9), in one store path: bin/talk (its
 #             arguments back, stdout and stderr interleaved, the exit status it is given),
 #             bin/big (N bytes of lines), bin/garbage (invalid UTF-8), bin/silent (nothing),
-#             bin/slow (a line a second), bin/forever (a line, then never ends), bin/greet
+#             bin/slow (a line a second), bin/forever (a line, then never ends), bin/leaver
+#             (leaves a child behind and exits 7), bin/greet
 #             (examples/program.nix's greet, for dev/demo); for dev/bench,
 #             bin/ticker (lines stamped with the time they were printed) and bin/burst (a
 #             stamped line, then N bytes)
@@ -118,6 +119,14 @@ let
     echo "started; never ends"
     exec sleep 100000
     EOF
+    cat > leaver <<'EOF'
+    #!/bin/sh
+    # leaver: leaves a child behind and exits 7 (`cmd & exit 7`), saying its session, its own
+    # pid and its child's.
+    (sleep 600) &
+    echo "session $(cut -d' ' -f6 /proc/$$/stat) pid $$ child $!"
+    exit 7
+    EOF
     cat > ticker <<'EOF'
     #!/bin/sh
     # ticker COUNT SECONDS: COUNT lines "tick NANOSECONDS", SECONDS apart.
@@ -141,7 +150,7 @@ let
     echo "This line goes to stderr: both streams come back, in order." >&2
     exit "''${2:-0}"
     EOF
-    chmod +x talk big garbage silent slow forever ticker burst greet
+    chmod +x talk big garbage silent slow forever leaver ticker burst greet
   '';
 in
 {

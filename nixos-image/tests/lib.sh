@@ -6,7 +6,8 @@
 #   (nixos-image/agent/thebacknd-agent) playing it.
 # The agent differs from a real VM only by THEBACKND_IMDS_URL, THEBACKND_SYSTEM_PROFILE (a profile
 # in the lab) and THEBACKND_POWEROFF (`touch VMDIR/powered-off`): this machine is never powered off;
-# and its journalctl reads the lab's stand-in journal (lab_vm_commands), never this machine's.
+# and its journalctl, systemd-run and systemctl are the lab's stand-ins (lab_vm_commands), never
+# this machine's.
 # Source dev/lib/common.sh and dev/lib/moto.sh first.
 
 : "${repo_root:?source dev/lib/common.sh first}"
@@ -14,10 +15,10 @@
 
 readonly lab_bucket=thebacknd-cache
 readonly lab_leases_table=thebacknd-leases
-# Where `thebacknd serve` keeps the VMs' output (DESIGN §9), and how much per VM: 6 MiB, so the
-# 5 MB program fits and a 7 MB one meets the limit.
+# Where `thebacknd serve` keeps the VMs' output, and how much per VM: 6 MiB, so the 5 MB program
+# fits and a 7 MB one meets the limit (dev/bench-output sets more before sourcing this file).
 readonly lab_output_bucket=thebacknd-output
-readonly lab_max_output_kib=6144
+readonly lab_max_output_kib=${lab_max_output_kib:-6144}
 readonly lab_python="$repo_root/.venv/bin/python"
 lab_dir=""
 lab_server_pid=""
@@ -200,6 +201,87 @@ tail -n "$5" "$vm/journal/$3" | while IFS= read -r message; do
 done
 JOURNALCTL
   chmod +x "$1/bin/journalctl"
+  # systemd-run and systemctl stand in for the VM's systemd, for the deadline timer: a timer is
+  # VMDIR/timers/UNIT.timer, holding systemd-run's arguments (NUL-separated) until lab_fire_timer
+  # runs its command; systemctl answers whether one waits, and stops them. Only the agent's own
+  # calls are answered; anything else fails loudly.
+  cat >"$1/bin/systemd-run" <<'SYSTEMDRUN'
+#!/usr/bin/env bash
+# The lab's stand-in for a VM's systemd-run (nixos-image/tests/lib.sh, lab_vm_commands).
+set -euo pipefail
+vm=${0%/bin/systemd-run}
+printf 'systemd-run %s\n' "$*" >>"$vm/systemd-run.log"
+unit="" args=("$@")
+while (($#)); do
+  case $1 in
+    --unit) unit=$2; shift 2 ;;
+    --description | --timer-property | --on-calendar | --on-active | --property | --setenv) shift 2 ;;
+    --collect) shift ;;
+    --*) echo "systemd-run (the lab's stand-in) does not answer: $1" >&2; exit 64 ;;
+    *) break ;;
+  esac
+done
+[[ $unit =~ ^thebacknd-expire-[0-9]+$ && $# -ge 1 ]] || { echo "systemd-run (the lab's stand-in): no --unit thebacknd-expire-EPOCH or no command" >&2; exit 64; }
+mkdir -p "$vm/timers"
+printf '%s\0' "${args[@]}" >"$vm/timers/$unit.timer"
+echo "Running timer as unit: $unit.timer"
+SYSTEMDRUN
+  cat >"$1/bin/systemctl" <<'SYSTEMCTL'
+#!/usr/bin/env bash
+# The lab's stand-in for a VM's systemctl (nixos-image/tests/lib.sh, lab_vm_commands).
+set -euo pipefail
+vm=${0%/bin/systemctl}
+printf 'systemctl %s\n' "$*" >>"$vm/systemctl.log"
+if [[ $# == 5 && $1 == show && $2 == --property && $3 == SubState && $4 == --value && $5 == *.timer ]]; then
+  if [[ -f $vm/timers/$5 ]]; then echo waiting; else echo dead; fi
+elif [[ $# == 2 && $1 == stop && $2 == 'thebacknd-expire-*.timer' ]]; then
+  rm -f "$vm"/timers/thebacknd-expire-*.timer
+else
+  echo "systemctl (the lab's stand-in) does not answer: systemctl $*" >&2
+  exit 64
+fi
+SYSTEMCTL
+  chmod +x "$1/bin/systemd-run" "$1/bin/systemctl"
+}
+
+# lab_timers VMDIR: the deadline timers waiting on that VM, one unit name a line.
+lab_timers() {
+  local timer
+  for timer in "$1"/timers/*.timer; do
+    [[ -e $timer ]] && basename "$timer" .timer
+  done
+  return 0
+}
+
+# lab_timer_arg VMDIR UNIT OPTION: the value systemd-run was given for OPTION (--on-calendar…).
+lab_timer_arg() {
+  local -a args
+  local i
+  mapfile -d '' -t args <"$1/timers/$2.timer"
+  for ((i = 0; i < ${#args[@]} - 1; i++)); do
+    if [[ ${args[i]} == "$3" ]]; then printf '%s\n' "${args[i + 1]}"; return 0; fi
+  done
+  return 1
+}
+
+# lab_fire_timer VMDIR UNIT: the timer fires: it is gone (--collect), and its command runs as
+# systemd would run it (with its --setenv settings and the VM's commands first on PATH); its
+# output goes to VMDIR/agent.log. Prints the command's exit status.
+lab_fire_timer() {
+  local vm=$1 unit=$2 i status=0
+  local -a args command=() env=()
+  mapfile -d '' -t args <"$vm/timers/$unit.timer"
+  rm -f "$vm/timers/$unit.timer"
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    case ${args[i]} in
+      --setenv) env+=("${args[i + 1]}"); i=$((i + 1)) ;;
+      --unit | --description | --timer-property | --on-calendar | --on-active | --property) i=$((i + 1)) ;;
+      --collect) ;;
+      *) command=("${args[@]:i}"); break ;;
+    esac
+  done
+  env PATH="$vm/bin:$PATH" "${env[@]}" "${command[@]}" >>"$vm/agent.log" 2>&1 || status=$?
+  echo "$status"
 }
 
 # lab_agent VMDIR ARGS...: the real agent against the lab. Its system profile lives in VMDIR, its

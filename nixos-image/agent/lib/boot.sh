@@ -1,0 +1,98 @@
+# shellcheck shell=bash
+# `boot`: the user-data's toplevel or program, from the start to the verdict.
+
+on_failure=stay
+nix_options=()
+
+# fail DETAIL: report `failed` and stop. The VM stays up for the user-data's
+# failed_keep_minutes for debugging (ssh, logs, console), then its deadline timer destroys it; or
+# it destroys itself at once with --on-failure destroy.
+fail() {
+  local detail
+  detail=$(one_line "$*")
+  verdict_reported=true
+  if [[ $can_report == true ]]; then
+    [[ $on_failure == destroy ]] || keep_after_failure
+    report failed "$detail"
+  else
+    log "failed: $detail"
+  fi
+  stream_end
+  if [[ $on_failure == destroy && $can_report == true ]]; then
+    self_destroy || true
+  fi
+  exit 1
+}
+
+# keep_after_failure: arms the deadline timer for now + failed_keep_minutes, never later than the
+# deadline the VM had. Armed before `failed` is reported, which the API may take a while to
+# acknowledge. When the timer fires, destroy-self reads the thebacknd:expires-at tag as always:
+# the API brings it forward to the same time when it records `failed`, and `extend` moves it on.
+keep_after_failure() {
+  local until
+  until=$(($(date -u +%s) + failed_keep_minutes * 60))
+  if read_deadline && ((deadline_epoch < until)); then until=$deadline_epoch; fi
+  log "a failed VM stays up for debugging until $(epoch_iso "$until") (failed_keep_minutes: $failed_keep_minutes)"
+  deadline_timer_arm "$(epoch_iso "$until")" || log "could not arm the deadline timer; the VM goes at its deadline"
+}
+
+cmd_boot() {
+  local rest
+  while (($#)); do
+    case $1 in
+      --on-failure)
+        [[ ${2:-} == stay || ${2:-} == destroy ]] || { usage >&2; exit 2; }
+        on_failure=$2
+        shift 2
+        ;;
+      --nix-option)
+        (($# >= 3)) || { usage >&2; exit 2; }
+        nix_options+=(--option "$2" "$3")
+        shift 3
+        ;;
+      *) usage >&2; exit 2 ;;
+    esac
+  done
+  report_unexpected_exit=true
+  # The agent's lines from here on, for `thebacknd logs` (output.sh).
+  log_spool=$tmp_dir/boot.log
+  : >"$log_spool"
+
+  step="reading the user-data"
+  load_identity || exit 1
+  check_user_data || fail "invalid user-data: $problem"
+
+  # Idempotent: a VM already on its toplevel (a reboot, a second run) changes nothing, and sends
+  # no output: the API keeps the first boot's.
+  if [[ -n $nix_toplevel ]] && on_toplevel "$nix_toplevel"; then
+    verdict_reported=true
+    log_spool=""
+    log "already on $nix_toplevel; nothing to do"
+    report running "$nix_toplevel"
+    return 0
+  fi
+  # A toplevel's (or the base image's) output is this log, sent as it grows; a program's is the
+  # program's own (run_binary).
+  if [[ -z $nix_binary ]]; then
+    stream_start "$log_spool"
+  fi
+
+  report booting "$name"
+  if [[ -z $nix_toplevel && -z $nix_binary ]]; then
+    verdict_reported=true
+    report running "the base image"
+    stream_end
+    return 0
+  fi
+  report fetching "${nix_toplevel:-$nix_binary}"
+  step="fetching"
+  if [[ -n $nix_toplevel ]]; then
+    realise "$nix_toplevel"
+    switch_to "$nix_toplevel"
+    stream_end
+  else
+    rest=${nix_binary#/nix/store/}
+    realise "/nix/store/${rest%%/*}"
+    run_binary "$nix_binary" "/nix/store/${rest%%/*}"
+  fi
+}

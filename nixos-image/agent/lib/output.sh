@@ -1,0 +1,220 @@
+# shellcheck shell=bash
+# POST /output: what `thebacknd logs` shows.
+
+# What `thebacknd logs` shows. For a toplevel or the base image: the agent's own lines during
+# `boot` (log, relay: every phase, Nix, switch-to-configuration, a failed unit's journal). For a
+# program: what it prints, stdout and stderr interleaved as it wrote them; the agent's lines
+# before it runs are sent only when it never runs (they say why). A spool file collects the
+# stream and a sender beside the work reads it by offset and posts it in chunks, so a slow or
+# unreachable API never blocks the program or the boot.
+
+# POST /output: at most 64 KiB of text a chunk. The sender looks for new output
+# every 0.2 s and sends what it found at most every 0.5 s (at once when a whole chunk waits), so
+# a line reaches the API within about half a second and a chatty program costs two requests a
+# second. A chunk is tried until the API keeps it or refuses it for good (403, 409, 410, 413),
+# 0.5 s to 30 s apart, for as long as the VM lives.
+readonly output_chunk_bytes=65536
+readonly output_poll_seconds=0.2
+readonly output_interval_us=500000
+readonly output_max_backoff_seconds=30
+# Chunks on their way at once: while a program floods, the requests overlap.
+readonly output_window=4
+
+sender_pid=""
+stream_ended=false
+
+# stream_start FILE: sends FILE, and what is appended to it, until stream_end.
+stream_start() {
+  [[ $can_report == true && -z $sender_pid ]] || return 0
+  : >>"$1"
+  output_sender "$1" "$$" &
+  sender_pid=$!
+}
+
+# stream_end [SECONDS]: the last chunks and the final one, then the sender is done; with SECONDS
+# (the agent is being stopped), it gives up retrying after that long. Nothing being sent yet (a
+# program VM that failed before its program ran): its boot log is sent then, as the reason.
+stream_end() {
+  [[ $stream_ended == false ]] || return 0
+  stream_ended=true
+  if [[ -z $sender_pid && -n $log_spool && -s $log_spool ]]; then
+    stream_start "$log_spool"
+  fi
+  [[ -n $sender_pid ]] || return 0
+  if (($#)); then echo $(($(date -u +%s) + $1)) >"$tmp_dir/output.give-up-at"; fi
+  touch "$tmp_dir/output.end"
+  wait "$sender_pid" || true
+  sender_pid=""
+}
+
+# output_may_retry AGENT_PID: whether a chunk the API did not keep is worth another try: the VM
+# lives (the agent is still there) and the agent is not stopping past its grace.
+output_may_retry() {
+  local give_up_at
+  kill -0 "$1" 2>/dev/null || return 1
+  [[ -e $tmp_dir/output.give-up-at ]] || return 0
+  give_up_at=$(<"$tmp_dir/output.give-up-at")
+  (($(date -u +%s) < give_up_at))
+}
+
+# output_sender FILE AGENT_PID (in the background): posts what FILE gains, then, once
+# tmp_dir/output.end exists or the agent is gone, the rest and an empty final chunk. Up to
+# output_window chunks are on their way at once (the API keeps them by seq, in any order). A 413
+# (the API keeps no more) stops the sending, and the final chunk then takes the first seq that
+# was not kept, so the output ends cleanly there. A 403, 409 (the output is closed) or 410 (the
+# VM is gone) stops it for good. The console keeps everything either way.
+output_sender() {
+  local file=$1 agent=$2 offset=0 seq=0 size length ending=false last_send=0 now stop_seq="" stop_status=0
+  local -a flight_pids=() flight_seqs=()
+  # The agent ends the sender; a shutdown's SIGTERM stops the agent, which then does.
+  trap '' TERM INT
+  log_spool=""
+
+  # landed: waits for the oldest chunk in flight and notes whether the API kept it.
+  landed() {
+    local status=0
+    wait "${flight_pids[0]}" || status=$?
+    if ((status != 0)) && [[ -z $stop_seq || ${flight_seqs[0]} -lt $stop_seq ]]; then
+      stop_seq=${flight_seqs[0]} stop_status=$status
+    fi
+    rm -f "$tmp_dir/output.${flight_seqs[0]}.json"
+    flight_pids=("${flight_pids[@]:1}")
+    flight_seqs=("${flight_seqs[@]:1}")
+  }
+
+  while [[ -z $stop_seq ]]; do
+    if [[ -e $tmp_dir/output.end ]] || ! kill -0 "$agent" 2>/dev/null; then ending=true; fi
+    size=$(stat -c %s "$file" 2>/dev/null) || size=$offset
+    now=${EPOCHREALTIME/./}
+    # Send when a whole chunk waits, when output waited long enough, and at the end.
+    if ((size - offset >= output_chunk_bytes)) \
+      || ((size > offset)) && [[ $ending == true ]] \
+      || ((size > offset && now - last_send >= output_interval_us)); then
+      while ((size > offset)) && [[ -z $stop_seq ]]; do
+        length=$(chunk_length "$file" "$offset" "$size" "$ending") || length=0
+        ((length > 0)) || break # only the start of a character: it waits for the rest
+        # Invalid bytes become U+FFFD (three bytes each): a chunk of them can outgrow 64 KiB as
+        # text. It is cut down before it gets its seq.
+        while ! output_body "$seq" false "$tmp_dir/output.chunk" "$tmp_dir/output.$seq.json" && ((length > 1)); do
+          length=$((length / 2))
+          truncate -s "$length" "$tmp_dir/output.chunk"
+        done
+        post_output "$seq" "$tmp_dir/output.$seq.json" "$agent" &
+        flight_pids+=("$!")
+        flight_seqs+=("$seq")
+        offset=$((offset + length))
+        seq=$((seq + 1))
+        if ((${#flight_pids[@]} >= output_window)); then landed; fi
+      done
+      last_send=$now
+    fi
+    [[ $ending != true ]] || break
+    sleep "$output_poll_seconds"
+  done
+  while ((${#flight_pids[@]})); do landed; done
+  if [[ -n $stop_seq ]]; then
+    seq=$stop_seq
+    case $stop_status in
+      2) log "the API keeps no more of this output (HTTP 413: THEBACKND_MAX_OUTPUT_KIB); the rest is on the console only" ;;
+      3) log "no more output is sent (the console has it)"; return 0 ;;
+      *) log "POST /output gave up on chunk $seq as the agent stopped; the rest is on the console only" ;;
+    esac
+  fi
+  if output_body "$seq" true /dev/null "$tmp_dir/output.final.json" && post_output "$seq" "$tmp_dir/output.final.json" "$agent"; then
+    return 0
+  fi
+  log "could not send the final chunk ($seq) of the output"
+}
+
+# chunk_length FILE OFFSET SIZE ENDING: how many bytes of FILE from OFFSET the next chunk takes
+# (left in tmp_dir/output.chunk): at most 64 KiB; a full chunk ends after its last newline when
+# it has one; and, unless this is the end, never inside a UTF-8 character (whose halves would
+# each become U+FFFD). 0 when only the start of a character is there.
+chunk_length() {
+  local file=$1 offset=$2 size=$3 ending=$4 chunk=$tmp_dir/output.chunk available length partial last
+  available=$((size - offset))
+  length=$((available < output_chunk_bytes ? available : output_chunk_bytes))
+  dd if="$file" of="$chunk" iflag=skip_bytes,count_bytes skip="$offset" count="$length" bs=65536 status=none
+  # The last byte, and a dot so that a newline survives the command substitution (a NUL is
+  # dropped, with a warning: it is not a newline either).
+  { last=$(tail -c 1 "$chunk" && echo .); } 2>/dev/null
+  if [[ $last == $'\n.' ]]; then
+    printf '%s\n' "$length" # ends after a newline: whole lines, whole characters
+    return
+  fi
+  if ((length == output_chunk_bytes && available > length)); then
+    partial=$(tail -n 1 "$chunk" | wc -c)
+    if ((partial < length)); then
+      truncate -s "$((length - partial))" "$chunk"
+      printf '%s\n' "$((length - partial))"
+      return
+    fi
+  fi
+  if [[ $ending != true || available -gt length ]]; then
+    partial=$(incomplete_utf8_tail "$chunk" "$length")
+    if ((partial > 0)); then
+      length=$((length - partial))
+      truncate -s "$length" "$chunk"
+    fi
+  fi
+  printf '%s\n' "$length"
+}
+
+# incomplete_utf8_tail FILE LENGTH: how many of the last bytes of FILE's first LENGTH bytes are a
+# UTF-8 character cut short (0 to 3).
+incomplete_utf8_tail() {
+  local -a bytes
+  local i byte needed
+  read -r -a bytes <<<"$(head -c "$2" "$1" | tail -c 3 | od -An -tu1)"
+  for ((i = ${#bytes[@]} - 1; i >= 0; i--)); do
+    byte=${bytes[i]}
+    if ((byte < 128)); then
+      echo 0
+      return
+    fi
+    if ((byte >= 192)); then
+      needed=$((byte >= 240 ? 4 : byte >= 224 ? 3 : 2))
+      echo $((${#bytes[@]} - i < needed ? ${#bytes[@]} - i : 0))
+      return
+    fi
+  done
+  echo 0
+}
+
+# output_body SEQ FINAL FILE BODY: writes the JSON of POST /output with FILE's bytes as text
+# (jq replaces invalid UTF-8 with U+FFFD) to BODY; status 1 when that text is over 64 KiB. The
+# kill code reaches jq in its environment only.
+output_body() {
+  killcode=$vm_killcode jq -nc --arg vm_id "$vm_id" --argjson seq "$1" --argjson final "$2" \
+    --argjson max "$output_chunk_bytes" --rawfile text "$3" \
+    'if ($text | utf8bytelength) > $max then error("too long")
+     else {vm_id: $vm_id, vm_killcode: env.killcode, seq: $seq, text: $text, final: $final} end' >"$4" 2>/dev/null
+}
+
+# post_output SEQ BODY AGENT_PID: POST /output, with the same seq until the API keeps it (it
+# keeps a seq once): network errors, 429, 5xx and any other answer are retried with backoff, for
+# as long as output_may_retry. Status 0 kept, 2 refused as too large (413), 3 refused for good
+# (403 bad kill code, 409 output_closed, 410 vm_gone: said on the console), 1 given up.
+post_output() {
+  local seq=$1 body=$2 agent=$3 response=$2.response attempt code delay=0.5
+  for ((attempt = 1; ; attempt++)); do
+    code=$(curl --silent --globoff --connect-timeout 5 --max-time 30 -X POST -H 'Content-Type: application/json' \
+      --data-binary @"$body" -o "$response" -w '%{http_code}' "$api_url/output") || code=000
+    case $code in
+      2??) rm -f "$response"; return 0 ;;
+      413) rm -f "$response"; return 2 ;;
+      403 | 409 | 410)
+        log "POST /output refused chunk $seq for good: HTTP $code $(jq -r '.error | "\(.code? // ""): \(.message? // "")"' "$response" 2>/dev/null || true)"
+        rm -f "$response"
+        return 3
+        ;;
+    esac
+    if ! output_may_retry "$agent"; then
+      rm -f "$response"
+      return 1
+    fi
+    log "(attempt $attempt) POST /output, chunk $seq: HTTP $code; retrying in ${delay}s"
+    sleep "$delay"
+    case $delay in 0.5) delay=1 ;; *) delay=$((delay * 2 > output_max_backoff_seconds ? output_max_backoff_seconds : delay * 2)) ;; esac
+  done
+}
