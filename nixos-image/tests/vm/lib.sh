@@ -37,7 +37,8 @@ vm_network_up() {
 }
 
 # vm_relay_start NAME LISTEN_ADDR:PORT=TARGET_ADDR:PORT...: a relay (relay.py) for those routes,
-# e.g. the instance metadata address, port 80, to the IMDS stand-in on loopback; vm_relay_stop NAME cuts them again.
+# e.g. the instance metadata address, port 80, to the IMDS stand-in on loopback;
+# vm_relay_stop NAME cuts them again (the API unreachable for the VM).
 declare -A vm_relay_pids=()
 vm_relay_start() {
   local name=$1
