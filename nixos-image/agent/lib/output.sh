@@ -17,8 +17,10 @@ readonly output_chunk_bytes=65536
 readonly output_poll_seconds=0.2
 readonly output_interval_us=500000
 readonly output_max_backoff_seconds=30
-# Chunks on their way at once: while a program floods, the requests overlap.
+# Chunks on their way at once (one curl, kept-alive connections): while a program floods, the
+# requests overlap. What waits is prepared and posted in batches of up to 16 chunks (1 MiB).
 readonly output_window=4
+readonly output_batch_chunks=16
 
 sender_pid=""
 stream_ended=false
@@ -58,31 +60,21 @@ output_may_retry() {
 }
 
 # output_sender FILE AGENT_PID (in the background): posts what FILE gains, then, once
-# tmp_dir/output.end exists or the agent is gone, the rest and an empty final chunk. Up to
-# output_window chunks are on their way at once (the API keeps them by seq, in any order). A 413
-# (the API keeps no more) stops the sending, and the final chunk then takes the first seq that
-# was not kept, so the output ends cleanly there. A 403, 409 (the output is closed) or 410 (the
-# VM is gone) stops it for good. The console keeps everything either way.
+# tmp_dir/output.end exists or the agent is gone, the rest and an empty final chunk. What waits
+# is sent as a batch of up to output_batch_chunks chunks, posted together by one curl (up to
+# output_window at once, on kept-alive connections; the API keeps chunks by seq, in any order).
+# A 413 (the API keeps no more) stops the sending, and the final chunk then takes the first seq
+# that was not kept, so the output ends cleanly there. A 403, 409 (the output is closed) or 410
+# (the VM is gone) stops it for good. The console keeps everything either way.
 output_sender() {
-  local file=$1 agent=$2 offset=0 seq=0 size length ending=false last_send=0 now stop_seq="" stop_status=0
-  local -a flight_pids=() flight_seqs=()
+  local file=$1 agent=$2 offset=0 seq=0 size ending=false last_send=0 now
   # The agent ends the sender; a shutdown's SIGTERM stops the agent, which then does.
   trap '' TERM INT
   log_spool=""
+  batch_stop_seq="" batch_stop_status=0
+  utf8_check_works || log "this system has no C.UTF-8 locale: every chunk goes through jq (slower)"
 
-  # landed: waits for the oldest chunk in flight and notes whether the API kept it.
-  landed() {
-    local status=0
-    wait "${flight_pids[0]}" || status=$?
-    if ((status != 0)) && [[ -z $stop_seq || ${flight_seqs[0]} -lt $stop_seq ]]; then
-      stop_seq=${flight_seqs[0]} stop_status=$status
-    fi
-    rm -f "$tmp_dir/output.${flight_seqs[0]}.json"
-    flight_pids=("${flight_pids[@]:1}")
-    flight_seqs=("${flight_seqs[@]:1}")
-  }
-
-  while [[ -z $stop_seq ]]; do
+  while [[ -z $batch_stop_seq ]]; do
     if [[ -e $tmp_dir/output.end ]] || ! kill -0 "$agent" 2>/dev/null; then ending=true; fi
     size=$(stat -c %s "$file" 2>/dev/null) || size=$offset
     now=${EPOCHREALTIME/./}
@@ -90,31 +82,21 @@ output_sender() {
     if ((size - offset >= output_chunk_bytes)) \
       || ((size > offset)) && [[ $ending == true ]] \
       || ((size > offset && now - last_send >= output_interval_us)); then
-      while ((size > offset)) && [[ -z $stop_seq ]]; do
-        length=$(chunk_length "$file" "$offset" "$size" "$ending") || length=0
-        ((length > 0)) || break # only the start of a character: it waits for the rest
-        # Invalid bytes become U+FFFD (three bytes each): a chunk of them can outgrow 64 KiB as
-        # text. It is cut down before it gets its seq.
-        while ! output_body "$seq" false "$tmp_dir/output.chunk" "$tmp_dir/output.$seq.json" && ((length > 1)); do
-          length=$((length / 2))
-          truncate -s "$length" "$tmp_dir/output.chunk"
-        done
-        post_output "$seq" "$tmp_dir/output.$seq.json" "$agent" &
-        flight_pids+=("$!")
-        flight_seqs+=("$seq")
-        offset=$((offset + length))
-        seq=$((seq + 1))
-        if ((${#flight_pids[@]} >= output_window)); then landed; fi
+      while ((size > offset)) && [[ -z $batch_stop_seq ]]; do
+        prepare_batch "$file" "$offset" "$size" "$ending" "$seq"
+        ((${#batch_bodies[@]})) || break # only the start of a character: it waits for the rest
+        post_batch "$seq" "$agent"
+        offset=$((offset + batch_consumed))
+        seq=$((seq + ${#batch_bodies[@]}))
       done
       last_send=$now
     fi
     [[ $ending != true ]] || break
     sleep "$output_poll_seconds"
   done
-  while ((${#flight_pids[@]})); do landed; done
-  if [[ -n $stop_seq ]]; then
-    seq=$stop_seq
-    case $stop_status in
+  if [[ -n $batch_stop_seq ]]; then
+    seq=$batch_stop_seq
+    case $batch_stop_status in
       2) log "the API keeps no more of this output (HTTP 413: THEBACKND_MAX_OUTPUT_KIB); the rest is on the console only" ;;
       3) log "no more output is sent (the console has it)"; return 0 ;;
       *) log "POST /output gave up on chunk $seq as the agent stopped; the rest is on the console only" ;;
@@ -124,6 +106,144 @@ output_sender() {
     return 0
   fi
   log "could not send the final chunk ($seq) of the output"
+}
+
+# utf8_check_works: whether grep, in the C.UTF-8 locale, tells invalid UTF-8 from valid (the
+# fast path below needs it; where the locale is missing grep would take every byte as valid).
+utf8_fast_path=""
+utf8_check_works() {
+  if [[ -z $utf8_fast_path ]]; then
+    utf8_fast_path=false
+    if printf 'caf\xc3\xa9\n' | LC_ALL=C.UTF-8 grep -qax '.*' 2>/dev/null \
+      && printf 'x\xff\n' | LC_ALL=C.UTF-8 grep -qaxv '.*' 2>/dev/null; then
+      utf8_fast_path=true
+    fi
+  fi
+  [[ $utf8_fast_path == true ]]
+}
+
+# The JSON escapes of a chunk's text, for sed -z on text without NUL: backslash, quote, and every
+# control character (U+0001 to U+001F).
+json_escapes=(-e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\n/\\n/g' -e 's/\t/\\t/g' -e 's/\r/\\r/g')
+for control in 1 2 3 4 5 6 7 8 11 12 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31; do
+  printf -v control '%02x' "$control"
+  json_escapes+=(-e "s/\\x$control/\\\\u00$control/g")
+done
+unset control
+
+# prepare_batch FILE OFFSET SIZE ENDING SEQ: the bodies of the next chunks of FILE from OFFSET
+# (SIZE its size now), numbered from SEQ, in batch_bodies; batch_consumed the bytes they take.
+# The fast path, for whole lines of valid UTF-8 without NUL (what programs print): one dd, two
+# greps and one split for the batch, one sed a chunk. Anything else goes one chunk at a time
+# through chunk_length and jq, which replaces invalid bytes with U+FFFD. Either way a chunk is at
+# most 64 KiB of text, a full one ends after a newline when it has one, and (unless this is the
+# end) no chunk ends inside a UTF-8 character.
+batch_bodies=() batch_consumed=0
+prepare_batch() {
+  local file=$1 offset=$2 size=$3 ending=$4 seq=$5 region=$tmp_dir/output.region available length partial
+  local last piece body whole ended=0
+  local -a pieces
+  batch_bodies=() batch_consumed=0
+  rm -f "$tmp_dir"/output.piece.* "$tmp_dir"/output.*.json "$tmp_dir"/output.*.json.response
+  available=$((size - offset))
+  length=$((available < output_batch_chunks * output_chunk_bytes ? available : output_batch_chunks * output_chunk_bytes))
+  if utf8_check_works; then
+    dd if="$file" of="$region" iflag=skip_bytes,count_bytes skip="$offset" count="$length" bs=1M status=none
+    { last=$(tail -c 1 "$region" && echo .); } 2>/dev/null
+    # Whole lines, unless this is the end.
+    if [[ $last != $'\n.' ]] && [[ $ending != true || available -gt length ]]; then
+      partial=$(tail -n 1 "$region" | wc -c)
+      if ((partial < length)); then length=$((length - partial)); truncate -s "$length" "$region"; else length=0; fi
+    elif [[ $last != $'\n.' ]]; then
+      ended=1 # the last piece ends without a newline: the end of the output
+    fi
+    if ((length > 0)) && ! LC_ALL=C.UTF-8 grep -qaxv '.*' "$region" && [[ $(grep -caz '' "$region") == 1 ]]; then
+      split -C "$output_chunk_bytes" -d -a 4 "$region" "$tmp_dir/output.piece."
+      pieces=("$tmp_dir"/output.piece.*)
+      # A line longer than a chunk is cut by split, perhaps inside a character: not this path.
+      whole=$(tail -q -c 1 "${pieces[@]}" | tr -cd '\n' | wc -c)
+      if ((whole + ended == ${#pieces[@]})); then
+        for piece in "${pieces[@]}"; do
+          body=$tmp_dir/output.$seq.json
+          {
+            printf '{"vm_id":"%s","vm_killcode":"%s","seq":%d,"final":false,"text":"' "$vm_id" "$vm_killcode" "$seq"
+            sed -z "${json_escapes[@]}" "$piece"
+            printf '"}'
+          } >"$body"
+          batch_bodies+=("$body")
+          seq=$((seq + 1))
+        done
+        batch_consumed=$length
+        return 0
+      fi
+    fi
+  fi
+  length=$(chunk_length "$file" "$offset" "$size" "$ending") || length=0
+  ((length > 0)) || return 0
+  # Invalid bytes become U+FFFD (three bytes each): a chunk of them can outgrow 64 KiB as text.
+  # It is cut down before it gets its seq.
+  while ! output_body "$seq" false "$tmp_dir/output.chunk" "$tmp_dir/output.$seq.json" && ((length > 1)); do
+    length=$((length / 2))
+    truncate -s "$length" "$tmp_dir/output.chunk"
+  done
+  batch_bodies=("$tmp_dir/output.$seq.json")
+  batch_consumed=$length
+}
+
+# post_batch SEQ AGENT_PID: posts batch_bodies (seq SEQ on) with one curl, output_window at once,
+# and again the ones not kept, with backoff, for as long as output_may_retry. Sets
+# batch_stop_seq (the first seq refused for good or given up) and batch_stop_status (2: 413,
+# 3: 403, 409 or 410, 1: given up).
+post_batch() {
+  local first=$1 agent=$2 i code file attempt delay=0.5 seq status
+  local -a pending=() args=() retry=()
+  local -A codes=()
+  for ((i = 0; i < ${#batch_bodies[@]}; i++)); do pending+=("$i"); done
+  for ((attempt = 1; ${#pending[@]}; attempt++)); do
+    args=()
+    for i in "${pending[@]}"; do
+      ((${#args[@]} == 0)) || args+=(--next)
+      args+=(--silent --globoff --connect-timeout 5 --max-time 30 -X POST -H 'Content-Type: application/json'
+        --data-binary "@${batch_bodies[i]}" -o "${batch_bodies[i]}.response" -w '%{http_code} %{filename_effective}\n'
+        "$api_url/output")
+    done
+    codes=()
+    while read -r code file; do
+      [[ -n $file ]] && codes[$file]=$code
+    done < <(curl --parallel --parallel-max "$output_window" "${args[@]}" 2>/dev/null || true)
+    retry=()
+    for i in "${pending[@]}"; do
+      seq=$((first + i))
+      code=${codes[${batch_bodies[i]}.response]:-000}
+      status=""
+      case $code in
+        2??) ;;
+        413) status=2 ;;
+        403 | 409 | 410)
+          log "POST /output refused chunk $seq for good: HTTP $code $(jq -r '.error | "\(.code? // ""): \(.message? // "")"' "${batch_bodies[i]}.response" 2>/dev/null || true)"
+          status=3
+          ;;
+        *) retry+=("$i") ;;
+      esac
+      if [[ -n $status ]] && [[ -z $batch_stop_seq || $seq -lt $batch_stop_seq ]]; then
+        batch_stop_seq=$seq batch_stop_status=$status
+      fi
+    done
+    pending=()
+    # Past a chunk refused for good nothing more is worth sending.
+    for i in "${retry[@]}"; do
+      if [[ -z $batch_stop_seq || $((first + i)) -lt $batch_stop_seq ]]; then pending+=("$i"); fi
+    done
+    ((${#pending[@]})) || return 0
+    if ! output_may_retry "$agent"; then
+      seq=$((first + pending[0]))
+      if [[ -z $batch_stop_seq || $seq -lt $batch_stop_seq ]]; then batch_stop_seq=$seq batch_stop_status=1; fi
+      return 0
+    fi
+    log "(attempt $attempt) POST /output, ${#pending[@]} chunk(s) from $((first + pending[0])): HTTP ${codes[${batch_bodies[pending[0]]}.response]:-000}; retrying in ${delay}s"
+    sleep "$delay"
+    case $delay in 0.5) delay=1 ;; *) delay=$((delay * 2 > output_max_backoff_seconds ? output_max_backoff_seconds : delay * 2)) ;; esac
+  done
 }
 
 # chunk_length FILE OFFSET SIZE ENDING: how many bytes of FILE from OFFSET the next chunk takes
