@@ -120,7 +120,9 @@ lab_leases_table() {
 }
 
 # lab_serve: `thebacknd serve` (the real jar) on a free loopback port, configured for the lab,
-# with its leases table; exports THEBACKND_API_URL so `lab_cli` talks to it.
+# with its leases table; exports THEBACKND_API_URL so `lab_cli` talks to it. The API's URL (in
+# every user-data) names lab_api_host, 127.0.0.1 unless the QEMU lab sets the address its VM
+# reaches the API at.
 lab_serve() {
   local port image secret jar="$repo_root/functions/target/thebacknd-functions.jar"
   # The launcher builds a missing jar; one older than the sources would test yesterday's code.
@@ -134,7 +136,7 @@ lab_serve() {
   port=$(free_port)
   image=$(lab_aws image-id)
   secret=$(head -c 24 /dev/urandom | base64)
-  lab_api_url="http://127.0.0.1:$port"
+  lab_api_url="http://${lab_api_host:-127.0.0.1}:$port"
   lab_leases_table
   lab_aws create-bucket "$lab_output_bucket"
   THEBACKND_SECRET=$secret THEBACKND_IMAGE_ID=$image THEBACKND_API_URL=$lab_api_url \
