@@ -1,5 +1,6 @@
 package thebacknd.cache;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -16,6 +17,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.regions.Region;
 import thebacknd.Failure;
+import thebacknd.Log;
 import thebacknd.Tasks;
 import thebacknd.aws.AwsClients;
 import thebacknd.cache.ClosureReport.PathProblem;
@@ -33,6 +35,10 @@ import thebacknd.cache.ClosureReport.PathProblem;
  * check reads every narinfo anyway). A cache that cannot be read at all (403, network) is not the
  * developer's closure's fault: that ends the check with a 502 {@code cache_unreachable} {@link
  * Failure}.
+ *
+ * <p>A closure found trusted is remembered ({@link VerifiedClosures}: at most 24 hours, with the
+ * keys it was verified against), so checking the same root again reads only its narinfo, to see
+ * it is still there and still the one verified; anything else reads the whole closure again.
  */
 public final class ClosureCheck {
 
@@ -45,19 +51,32 @@ public final class ClosureCheck {
   private final BinaryCache cache;
   private final TrustedKeys trustedKeys;
   private final int parallelism;
+  private final VerifiedClosures verified;
 
+  /** A check that remembers the closures it verified for as long as it lives. */
   public ClosureCheck(BinaryCache cache, TrustedKeys trustedKeys, int parallelism) {
+    this(cache, trustedKeys, parallelism, VerifiedClosures.remembering(Clock.systemUTC()));
+  }
+
+  /** @param verified where trusted closures are remembered; {@link VerifiedClosures#none()} for none */
+  public ClosureCheck(BinaryCache cache, TrustedKeys trustedKeys, int parallelism, VerifiedClosures verified) {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1");
     }
     this.cache = cache;
     this.trustedKeys = trustedKeys;
     this.parallelism = parallelism;
+    this.verified = verified;
   }
 
-  /** The check of the cache at {@code location} against {@code trustedKeys}. */
+  /** The check of the cache at {@code location} against {@code trustedKeys}, remembering what it verified. */
   public static ClosureCheck forCache(CacheLocation location, TrustedKeys trustedKeys, AwsClients aws) {
     return new ClosureCheck(open(location, aws), trustedKeys, PARALLELISM);
+  }
+
+  /** The same, {@code verified} remembering (or not) what it verified. */
+  public static ClosureCheck forCache(CacheLocation location, TrustedKeys trustedKeys, AwsClients aws, VerifiedClosures verified) {
+    return new ClosureCheck(open(location, aws), trustedKeys, PARALLELISM, verified);
   }
 
   static BinaryCache open(CacheLocation location, AwsClients aws) {
@@ -71,7 +90,41 @@ public final class ClosureCheck {
     return trustedKeys;
   }
 
+  /**
+   * The closure of {@code root}: what is remembered of it when its narinfo is still there, still
+   * signed by a trusted key and still the one verified (one read); else every narinfo read again.
+   */
   public ClosureReport check(StorePath root) {
+    Optional<VerifiedClosures.Verified> known = verified.recall(root, trustedKeys);
+    if (known.isPresent()) {
+      if (stillTheOneVerified(root, known.get())) {
+        Log.info("closure of " + root + " trusted: verified at " + known.get().at() + " against the same keys;"
+            + " its narinfo is unchanged (1 read instead of " + known.get().report().pathsChecked() + ")");
+        return known.get().report();
+      }
+      verified.forget(root);
+    }
+    return checkEveryPath(root);
+  }
+
+  /** The root's narinfo as verified: there, signed by a trusted key, with the same fingerprint. */
+  private boolean stillTheOneVerified(StorePath root, VerifiedClosures.Verified known) {
+    Optional<String> text = cache.read(root.narinfoName());
+    if (text.isEmpty()) {
+      return false;
+    }
+    NarInfo info;
+    try {
+      info = NarInfo.parse(text.get());
+    } catch (IllegalArgumentException malformed) {
+      return false;
+    }
+    return info.storePath().equals(root)
+        && info.fingerprint().equals(known.rootFingerprint())
+        && trustedKeys.verify(info) instanceof TrustedKeys.Signed;
+  }
+
+  private ClosureReport checkEveryPath(StorePath root) {
     ExecutorService pool = Executors.newFixedThreadPool(parallelism, daemonThreads());
     try {
       Future<?> cacheInfo = pool.submit(this::requireNixCacheInfo);
@@ -79,6 +132,7 @@ public final class ClosureCheck {
       Set<StorePath> seen = new HashSet<>();
       List<PathProblem> problems = new ArrayList<>();
       Set<StorePath> agents = new TreeSet<>(Comparator.comparing(StorePath::toString));
+      NarInfo rootInfo = null;
       seen.add(root);
       inspected.submit(() -> inspect(root));
       int pending = 1;
@@ -91,6 +145,9 @@ public final class ClosureCheck {
           continue;
         }
         NarInfo info = ((Trusted) outcome).info();
+        if (info.storePath().equals(root)) {
+          rootInfo = info;
+        }
         if (ClosureReport.isAgent(info.storePath())) {
           agents.add(info.storePath());
         }
@@ -108,7 +165,11 @@ public final class ClosureCheck {
         }
       }
       problems.sort(rootFirstThenByPath(root));
-      return new ClosureReport(root, seen.size(), problems, agents.stream().findFirst());
+      ClosureReport report = new ClosureReport(root, seen.size(), problems, agents.stream().findFirst());
+      if (rootInfo != null) {
+        verified.remember(report, trustedKeys, rootInfo);
+      }
+      return report;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw BinaryCache.unreachable("Interrupted while checking the closure of " + root + ".");

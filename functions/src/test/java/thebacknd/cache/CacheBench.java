@@ -95,8 +95,11 @@ public final class CacheBench {
     say("uploaded to moto at %s in %.1f s", Moto.endpoint(), (System.nanoTime() - uploadStart) / 1e9);
 
     AwsClients aws = Moto.clients();
-    ClosureCheck overS3 = ClosureCheck.forCache(CacheLocation.parse(bucket.s3Url()), TrustedKeys.parse(key.publicKey()), aws);
-    ClosureCheck overHttp = ClosureCheck.forCache(CacheLocation.parse(bucket.httpUrl()), TrustedKeys.parse(key.publicKey()), aws);
+    // No memo: each run is the whole check, as for a path no create has verified yet.
+    ClosureCheck overS3 =
+        ClosureCheck.forCache(CacheLocation.parse(bucket.s3Url()), TrustedKeys.parse(key.publicKey()), aws, VerifiedClosures.none());
+    ClosureCheck overHttp =
+        ClosureCheck.forCache(CacheLocation.parse(bucket.httpUrl()), TrustedKeys.parse(key.publicKey()), aws, VerifiedClosures.none());
     double firstCheck = time(() -> requireTrusted(overS3.check(cache.root()), options.paths()));
     requireNixAccepts(options, bucket.httpUrl(), key, root);
 
@@ -154,7 +157,8 @@ public final class CacheBench {
     String root = cache.root().toString();
     LoopbackCache server = LoopbackCache.start(cache.files(), latency);
     try {
-      ClosureCheck check = ClosureCheck.forCache(CacheLocation.parse(server.url()), TrustedKeys.parse(key.publicKey()), Moto.clients());
+      ClosureCheck check = ClosureCheck.forCache(
+          CacheLocation.parse(server.url()), TrustedKeys.parse(key.publicKey()), Moto.clients(), VerifiedClosures.none());
       requireTrusted(check.check(cache.root()), options.paths());
       requireNixAccepts(options, server.url(), key, root);
       say("loopback server, %d ms added per request, %d runs each", latency.toMillis(), options.runs());

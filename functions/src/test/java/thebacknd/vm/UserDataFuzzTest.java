@@ -25,7 +25,7 @@ import thebacknd.config.ConfigException;
  * bytes EC2 carries, reads back to the same values and fits in 16 KiB, or is refused as too large (400).
  *
  * <p>An input is four lines: the path to run (a toplevel if it is a store path, a program if it is
- * a path inside one, else the base image), {@code NIX_CACHE}, {@code NIX_TRUSTED_KEY} and {@code
+ * a path inside one, a flake build or a Nix shell, else the base image), {@code NIX_CACHE}, {@code NIX_TRUSTED_KEY} and {@code
  * THEBACKND_API_URL}. The vm_id and the deadline derive from the input, so a replay is exact.
  */
 class UserDataFuzzTest {
@@ -69,7 +69,29 @@ class UserDataFuzzTest {
     assertEquals(expiresAt.toString(), tree.path("expires_at").textValue());
   }
 
-  /** The first line: a path, then (for a program) its arguments, separated by tabs. */
+  /**
+   * A flake reference, or {@code +} and comma-separated packages, then the arguments (for
+   * packages, the command first); else the base image.
+   */
+  private static Workload builtOnTheVm(List<String> words) {
+    List<String> args = words.subList(1, words.size());
+    try {
+      if (words.get(0).startsWith("+")) {
+        return new Workload.Shell(NixPackages.parse(List.of(words.get(0).substring(1).split(",", -1))), ProgramArgs.checked(args));
+      }
+      return new Workload.FlakeBuild(FlakeRef.parse(words.get(0)), ProgramArgs.checked(args));
+    } catch (IllegalArgumentException refused) {
+      return new Workload.BaseImage();
+    } catch (Failure refusedArgs) {
+      assertEquals(400, refusedArgs.status(), refusedArgs.getMessage());
+      return new Workload.BaseImage();
+    }
+  }
+
+  /**
+   * The first line: a path, then (for a program) its arguments, separated by tabs; or a flake
+   * reference or packages ({@link #builtOnTheVm}).
+   */
   private static Workload workload(String line) {
     List<String> words = List.of(line.split("\t", -1));
     try {
@@ -78,7 +100,7 @@ class UserDataFuzzTest {
       try {
         return new Workload.Program(BinaryPath.parse(words.get(0)), ProgramArgs.checked(words.subList(1, words.size())));
       } catch (IllegalArgumentException notABinaryPath) {
-        return new Workload.BaseImage();
+        return builtOnTheVm(words);
       } catch (Failure refusedArgs) {
         assertEquals(400, refusedArgs.status(), refusedArgs.getMessage());
         return new Workload.BaseImage();
