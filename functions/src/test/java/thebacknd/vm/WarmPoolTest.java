@@ -74,6 +74,11 @@ class WarmPoolTest extends MotoTest {
     assertEquals(2, listed().size());
     FleetCheck.assertNoOrphans();
     assertFalse(LeasesTable.byName().containsKey("pool-top-up"), "the top-up lock is released");
+
+    ApiResponse all = call(Route.DESTROY_ALL, "{}");
+    assertEquals(2, all.body().path("destroyed").size(), all.bodyText());
+    FleetCheck.assertLiveAreExactly(List.of());
+    assertEquals(Map.of(), LeasesTable.byName(), "their slots are free");
   }
 
   @Test
