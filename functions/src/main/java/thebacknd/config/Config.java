@@ -54,7 +54,9 @@ public record Config(
     SpotFallback spotFallback,
     Duration failedKeep,
     boolean allowVmBuilds,
-    List<UpstreamCache> upstreamCaches) {
+    List<UpstreamCache> upstreamCaches,
+    PoolConfig pool,
+    Duration poolIdle) {
 
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
   /** A DynamoDB table name, or a table ARN. */
@@ -86,6 +88,9 @@ public record Config(
           "THEBACKND_TTL_MINUTES (" + ttl + ") exceeds THEBACKND_MAX_TTL_MINUTES (" + maxTtl + ")");
     }
 
+    int maxVms = e.positiveInt("THEBACKND_MAX_VMS", 10);
+    PoolConfig pool = PoolConfig.parse("THEBACKND_POOL", env.get("THEBACKND_POOL"), allowed, maxVms);
+
     String nixCache = e.required("NIX_CACHE");
     CacheLocation cacheLocation = cacheLocation("NIX_CACHE", nixCache);
     TrustedKeys trustedKeys = trustedKeys("NIX_TRUSTED_KEY", e.required("NIX_TRUSTED_KEY"));
@@ -99,7 +104,7 @@ public record Config(
         Set.copyOf(allowed),
         Duration.ofMinutes(ttl),
         Duration.ofMinutes(maxTtl),
-        e.positiveInt("THEBACKND_MAX_VMS", 10),
+        maxVms,
         e.optional("THEBACKND_INSTANCE_PROFILE"),
         e.optional("THEBACKND_SUBNET_ID"),
         e.list("THEBACKND_SECURITY_GROUP_IDS"),
@@ -117,7 +122,9 @@ public record Config(
         spotFallback(e.optional("THEBACKND_SPOT_FALLBACK").orElse(SpotFallback.ON_DEMAND.wire())),
         Duration.ofMinutes(e.positiveInt("THEBACKND_FAILED_KEEP_MINUTES", 15)),
         e.bool("THEBACKND_ALLOW_VM_BUILDS", false),
-        upstreamCaches("THEBACKND_UPSTREAM_CACHES", e.optional("THEBACKND_UPSTREAM_CACHES").orElse("")));
+        upstreamCaches("THEBACKND_UPSTREAM_CACHES", e.optional("THEBACKND_UPSTREAM_CACHES").orElse("")),
+        pool,
+        Duration.ofMinutes(e.positiveInt("THEBACKND_POOL_IDLE_MINUTES", 60)));
   }
 
   public Config {

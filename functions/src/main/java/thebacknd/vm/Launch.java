@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param owner who asked for it ({@link VmTags#OWNER}), as the request's transport knows the caller
  * @param attempt counts the RunInstances tries for this vm_id (another instance type or market is
  *     another try), so each has its own idempotency token
+ * @param pool the pool key ({@code TYPE} or {@code TYPE:spot}) of a warm-pool VM: no workload, no
+ *     owner, {@code expiresAt} its idle deadline; empty for any other VM
  */
 public record Launch(
     String name,
@@ -23,7 +25,14 @@ public record Launch(
     String instanceType,
     boolean spot,
     Optional<String> owner,
-    int attempt) {
+    int attempt,
+    Optional<String> pool) {
+
+  public Launch(
+      String name, String vmId, String killCode, Instant expiresAt, Workload workload, String instanceType, boolean spot,
+      Optional<String> owner, int attempt) {
+    this(name, vmId, killCode, expiresAt, workload, instanceType, spot, owner, attempt, Optional.empty());
+  }
 
   /** EC2's idempotency token: an SDK retry of the same attempt never launches twice. */
   public String clientToken() {
@@ -32,12 +41,12 @@ public record Launch(
 
   /** The same launch under the name its lease holds. */
   public Launch named(String leasedName) {
-    return new Launch(leasedName, vmId, killCode, expiresAt, workload, instanceType, spot, owner, attempt);
+    return new Launch(leasedName, vmId, killCode, expiresAt, workload, instanceType, spot, owner, attempt, pool);
   }
 
   /** The same VM on another type or market, as the next try. */
   public Launch on(Capacity.Option option) {
-    return new Launch(name, vmId, killCode, expiresAt, workload, option.instanceType(), option.spot(), owner, attempt + 1);
+    return new Launch(name, vmId, killCode, expiresAt, workload, option.instanceType(), option.spot(), owner, attempt + 1, pool);
   }
 
   /** The tags set at launch on the instance and its volumes (DESIGN §5). */
@@ -47,13 +56,19 @@ public record Launch(
     tags.put(VmTags.NAME, name);
     tags.put(VmTags.VM_ID, vmId);
     tags.put(VmTags.EXPIRES_AT, expiresAt.toString());
+    putWorkloadTags(tags, workload);
+    owner.ifPresent(o -> tags.put(VmTags.OWNER, VmTags.fitted(o)));
+    pool.ifPresent(key -> tags.put(VmTags.POOL, key));
+    return tags;
+  }
+
+  /** The tags that say what a VM runs (each when it fits a tag value): at launch, and when a create claims a pooled VM. */
+  static void putWorkloadTags(Map<String, String> tags, Workload workload) {
     workload.nixToplevel().ifPresent(p -> tags.put(VmTags.TOPLEVEL, p));
     workload.nixBinary().ifPresent(p -> tags.put(VmTags.BINARY, p));
     workload.nixArgs().flatMap(ProgramArgs::tagValue).ifPresent(a -> tags.put(VmTags.ARGS, a));
     workload.nixFlake().map(FlakeRef::text).filter(VmTags::fits).ifPresent(f -> tags.put(VmTags.FLAKE, f));
     workload.nixPackages().map(NixPackages::joined).filter(VmTags::fits).ifPresent(p -> tags.put(VmTags.PACKAGES, p));
-    owner.ifPresent(o -> tags.put(VmTags.OWNER, VmTags.fitted(o)));
-    return tags;
   }
 
   public UserData userData(LaunchSettings settings) {
@@ -72,6 +87,7 @@ public record Launch(
         settings.failedKeepMinutes(),
         workload.nixFlake().map(FlakeRef::text).orElse(null),
         workload.nixPackages().map(NixPackages::names).orElse(null),
-        settings.upstreamCaches());
+        settings.upstreamCaches(),
+        pool.isPresent());
   }
 }

@@ -21,6 +21,9 @@ import thebacknd.cache.UpstreamCache;
  *     null unless it runs one
  * @param nixUpstreamCaches the caches (and their keys) a build on the VM may substitute from
  *     besides {@code nix_cache}; empty when none
+ * @param pool a warm-pool VM: no workload yet ({@code nix_toplevel}, {@code nix_binary}, {@code
+ *     nix_args} null), {@code expires_at} its idle deadline; it reports {@code pooled} and asks
+ *     {@code POST /claim} for its assignment
  */
 public record UserData(
     @JsonProperty("thebacknd") int version,
@@ -37,7 +40,8 @@ public record UserData(
     int failedKeepMinutes,
     String nixFlake,
     List<String> nixPackages,
-    List<UpstreamCache> nixUpstreamCaches) {
+    List<UpstreamCache> nixUpstreamCaches,
+    boolean pool) {
 
   public UserData {
     nixUpstreamCaches = nixUpstreamCaches == null ? List.of() : List.copyOf(nixUpstreamCaches);

@@ -26,6 +26,14 @@ public final class VmTags {
   public static final String FLAKE = "thebacknd:flake";
   /** A Nix shell's packages, joined by spaces, set at launch when they fit a tag value. */
   public static final String PACKAGES = "thebacknd:packages";
+  /**
+   * A warm-pool VM: {@code TYPE} or {@code TYPE:spot} while it waits unclaimed, {@link
+   * #POOL_CLAIMED} once a create claimed it (set at launch, changed by the claim).
+   */
+  public static final String POOL = "thebacknd:pool";
+  public static final String POOL_CLAIMED = "claimed";
+  /** When a create claimed a pooled VM: its lifetime and boot timeout count from here. */
+  public static final String CLAIMED_AT = "thebacknd:claimed-at";
   public static final int MAX_TAG_VALUE = 256;
 
   /** States in which a VM still exists; shutting-down and terminated ones are gone. */

@@ -134,6 +134,15 @@ class LambdaHandlerTest extends MotoTest {
   }
 
   @Test
+  void theScheduleEventTopsUpThePool() throws Exception {
+    env.put("THEBACKND_POOL", "t3.micro=2");
+    JsonNode answer = Json.parse(invoke(Route.POOL, SCHEDULER_EVENT));
+    assertEquals(2, answer.path("launched").size(), answer.toString());
+    assertEquals(2, ec2.liveIds().size());
+    assertEquals(0, Json.parse(invoke(Route.POOL, SCHEDULER_EVENT)).path("launched").size(), "full: nothing more");
+  }
+
+  @Test
   void aScheduleEventSentToCreateIsJustABadBody() throws Exception {
     JsonNode answer = Json.parse(invoke(Route.CREATE, SCHEDULER_EVENT));
     assertEquals("unknown_field", answer.path("error").path("code").asText());

@@ -86,7 +86,7 @@ class LaunchRequestTest extends MotoTest {
     userData.fieldNames().forEachRemaining(fields::add);
     assertEquals(new TreeSet<>(List.of("thebacknd", "vm_id", "vm_killcode", "name", "nix_toplevel", "nix_binary",
         "nix_args", "nix_cache", "nix_trusted_key", "api_url", "expires_at", "failed_keep_minutes", "nix_flake", "nix_packages",
-        "nix_upstream_caches")), fields);
+        "nix_upstream_caches", "pool")), fields);
     assertTrue(userData.path("nix_flake").isNull() && userData.path("nix_packages").isNull(), userDataText);
     assertEquals(Json.parse("[]"), userData.path("nix_upstream_caches"));
     assertEquals(1, userData.path("thebacknd").asInt());
@@ -101,6 +101,7 @@ class LaunchRequestTest extends MotoTest {
     assertEquals("https://api.example.com/prod", userData.path("api_url").asText());
     assertEquals(vm.path("expires_at").asText(), userData.path("expires_at").asText());
     assertEquals(15, userData.path("failed_keep_minutes").asInt(), "THEBACKND_FAILED_KEEP_MINUTES' default");
+    assertFalse(userData.path("pool").asBoolean(true), "not a warm-pool VM");
 
     // No credentials of any kind: not the kill-code key, not AWS keys.
     for (String secret : List.of(TestEnv.SECRET, env.get("AWS_SECRET_ACCESS_KEY"), "AKIA", "ASIA", "aws_access_key", "aws_secret", "session_token")) {
