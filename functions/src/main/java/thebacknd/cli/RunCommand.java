@@ -47,7 +47,7 @@ final class RunCommand implements Command {
           "With FLAKEREF#ATTR (.#web, github:owner/repo#web, git+https://host/repo?ref=main#prog), the "
               + "local Nix builds it (flakes turned on for its own calls), then it is signed and pushed as "
               + "with -A. FLAKEREF#nixosConfigurations.NAME is that NixOS system's toplevel; any other "
-              + "attribute is a package, run as a program: its meta.mainProgram, else bin/ its pname.",
+              + "attribute is a package, run as a program: bin/MAIN where MAIN is its meta.mainProgram, else its pname.",
           "With --on-vm FLAKEREF#ATTR, nothing is built here (no local Nix needed): the VM fetches and "
               + "builds it (the service must allow VM builds). The reference must be one the VM can fetch: "
               + "github:, gitlab:, sourcehut:, git+https://, git+ssh://, https:// (a tarball). --wait "
