@@ -32,11 +32,13 @@ public final class Main {
   /** Every command, in the order --help lists them. */
   static final List<Command> COMMANDS = List.of(
       new RunCommand(),
+      new ShellCommand(),
       new ListCommand(),
       new DestroyCommand(),
       new DestroyAllCommand(),
       new DestroyOldCommand(),
       new ExtendCommand(),
+      new PoolCommand(),
       new LogsCommand(),
       new ConsoleCommand(),
       new SshCommand(),
@@ -120,7 +122,7 @@ public final class Main {
     List<String> rest = args.subList(1, args.size());
     while (!command.spec().subcommands().isEmpty()) {
       String next = rest.isEmpty() ? "" : rest.get(0);
-      if (next.equals("-h") || next.equals("--help")) {
+      if (next.equals("-h") || next.equals("--help") || (command.spec().runsAlone() && (next.isEmpty() || next.startsWith("-")))) {
         break;
       }
       Command sub = command.spec().subcommand(next).orElse(null);

@@ -135,6 +135,7 @@ class BuildToplevelScriptTest {
     assertTrue(result.stdout().contains("Usage: build-toplevel.sh -A ATTR [FILE]"), result.stdout());
     assertTrue(result.stdout().contains("NIX_SIGNING_KEY_FILE"), result.stdout());
     assertTrue(result.stdout().contains("NIX_CACHE_PUSH_URL"), result.stdout());
+    assertTrue(result.stdout().contains("build-toplevel.sh --flake FLAKEREF#ATTR"), result.stdout());
   }
 
   @Test
@@ -163,6 +164,12 @@ class BuildToplevelScriptTest {
     assertRefused(script(noCache, "-A", "top", file.toString()), 2, "NIX_CACHE (or NIX_CACHE_PUSH_URL) is not set");
 
     assertRefused(script(env, "-A", "no-such-attribute", file.toString()), 1, "nix-build failed");
+
+    assertRefused(script(env, "--flake", ".#top", "-A", "top"), 2, "--flake takes neither -A nor a FILE");
+    assertRefused(script(env, "--flake", "no-attribute"), 2, "--flake needs FLAKEREF#ATTR");
+    assertRefused(script(env, "--flake", ".#"), 2, "--flake needs FLAKEREF#ATTR");
+    assertRefused(script(env, "--flake", ".#a#b"), 2, "--flake needs FLAKEREF#ATTR");
+    assertRefused(script(env, "--flake"), 2, "--flake needs a FLAKEREF#ATTR");
   }
 
   private static void assertRefused(Command.Result result, int exitCode, String message) {
