@@ -35,7 +35,7 @@ final class PoolCommand implements Command {
   @Override
   public int run(Invocation in) {
     ApiOptions api = ApiOptions.of(in);
-    ApiReply reply = api.client(in.env()).call(poolRoute(), Map.of("dry_run", true));
+    ApiReply reply = api.client(in.env()).call(Route.POOL, Map.of("dry_run", true));
     return ReplyPrinter.print(in, api, reply, (out, body) -> {
       state(out, body);
       int missing = body.path("launched").size();
@@ -63,7 +63,7 @@ final class PoolCommand implements Command {
     public int run(Invocation in) {
       ApiOptions api = ApiOptions.of(in);
       boolean dryRun = in.flag("--dry-run");
-      ApiReply reply = api.client(in.env()).call(poolRoute(), Map.of("dry_run", dryRun));
+      ApiReply reply = api.client(in.env()).call(Route.POOL, Map.of("dry_run", dryRun));
       return ReplyPrinter.print(in, api, reply, (out, body) -> {
         for (JsonValue vm : body.path("launched")) {
           out.println((dryRun ? "Would launch " : "Launched ") + (dryRun ? launchedType(vm) : Render.summary(vm, Instant.now())));
@@ -74,15 +74,6 @@ final class PoolCommand implements Command {
         state(out, body);
       });
     }
-  }
-
-  /**
-   * {@code POST /pool}, looked up by its path: the route comes with the warm pool's API side,
-   * which this CLI may be built without (then one line, exit 1).
-   */
-  private static Route poolRoute() {
-    return Route.forPath("/pool")
-        .orElseThrow(() -> new CliException(Main.FAILED, "this build of thebacknd has no warm pool (no POST /pool route)"));
   }
 
   /** "Pool: t3.micro=2, t4g.small:spot=1 (3 VMs); ready 2, starting 1", or that there is none. */
