@@ -147,6 +147,44 @@ class WarmPoolTest extends MotoTest {
   }
 
   @Test
+  void aClaimedPooledVmBuildsOnTheVmAsAColdOneWould() {
+    env.put("THEBACKND_POOL", "t3.micro=2");
+    env.put("THEBACKND_ALLOW_VM_BUILDS", "true");
+    JsonNode launched = call(Route.POOL, "{}").body().path("launched");
+    for (JsonNode pooled : launched) {
+      assertEquals(200, report(pooled.path("vm_id").asText(), "pooled").status());
+    }
+    String flake = "github:owner/repo#packages.x86_64-linux.greet";
+
+    JsonNode built = createdVm(json(Map.of("nix_flake", flake, "args", List.of("world"))));
+    assertTrue(built.path("from_pool").asBoolean(), built.toString());
+    assertEquals(flake, built.path("nix_flake").textValue());
+    JsonNode assignment = claim(built.path("vm_id").asText()).body().path("assignment");
+    assertEquals(flake, assignment.path("nix_flake").textValue());
+    assertEquals(Json.parse("[\"world\"]"), assignment.path("nix_args"));
+    assertTrue(assignment.path("nix_toplevel").isNull() && assignment.path("nix_packages").isNull(), assignment.toString());
+    Map<String, String> builtTags = Ec2Fixture.tags(ec2.all().get(built.path("instance_id").asText()));
+    assertEquals(flake, builtTags.get(VmTags.FLAKE));
+    assertFalse(builtTags.containsKey(VmTags.PACKAGES));
+
+    JsonNode shell = createdVm(json(Map.of("nix_packages", List.of("hello", "python3Packages.numpy"), "args", List.of("hello"))));
+    assertTrue(shell.path("from_pool").asBoolean(), shell.toString());
+    assertEquals(Json.parse("[\"hello\", \"python3Packages.numpy\"]"), shell.path("nix_packages"));
+    JsonNode shellAssignment = claim(shell.path("vm_id").asText()).body().path("assignment");
+    assertEquals(Json.parse("[\"hello\", \"python3Packages.numpy\"]"), shellAssignment.path("nix_packages"));
+    assertTrue(shellAssignment.path("nix_flake").isNull(), shellAssignment.toString());
+    Map<String, String> shellTags = Ec2Fixture.tags(ec2.all().get(shell.path("instance_id").asText()));
+    assertEquals("hello python3Packages.numpy", shellTags.get(VmTags.PACKAGES));
+    assertFalse(shellTags.containsKey(VmTags.FLAKE));
+
+    // As listed (from the tags), they say what they build.
+    Map<String, JsonNode> listed = byVmId(listed());
+    assertEquals(flake, listed.get(built.path("vm_id").asText()).path("nix_flake").textValue());
+    assertEquals(shell.path("nix_packages"), listed.get(shell.path("vm_id").asText()).path("nix_packages"));
+    FleetCheck.assertNoOrphans();
+  }
+
+  @Test
   void claimRefusesABadKillCodeAndSaysGoneOnceTheLeaseIs() {
     env.put("THEBACKND_POOL", "t3.micro=1");
     JsonNode pooled = call(Route.POOL, "{}").body().path("launched").get(0);
