@@ -42,7 +42,26 @@ public final class AwsErrors {
       return action.get();
     } catch (SdkException e) {
       throw failure(service + " " + operation, e);
+    } catch (RuntimeException e) {
+      if (!thrownByTheHttpClient(e)) {
+        throw e;
+      }
+      // Seen under load: after an attempt timeout, the JDK's HttpURLConnection (under the SDK's
+      // url-connection client) throws a bare NullPointerException instead of an IOException.
+      // It is a failed transport, not our bug: a 503 like any unreachable AWS, never a 500.
+      throw new Failure(Failure.Kind.UNAVAILABLE, "aws_unreachable",
+          service + " " + operation + " could not be reached: the HTTP client failed (" + e + "); try again shortly.");
     }
+  }
+
+  private static boolean thrownByTheHttpClient(RuntimeException e) {
+    for (StackTraceElement frame : e.getStackTrace()) {
+      String where = frame.getClassName();
+      if (where.startsWith("sun.net.www.") || where.equals("java.net.HttpURLConnection")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code what} is the call, e.g. "EC2 RunInstances"; the answer says what AWS said of it. */
