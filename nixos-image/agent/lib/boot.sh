@@ -71,13 +71,19 @@ cmd_boot() {
     report running "$nix_toplevel"
     return 0
   fi
-  # A toplevel's (or the base image's) output is this log, sent as it grows; a program's is the
-  # program's own (run_binary).
+  report booting "$name"
+  run_workload
+}
+
+# run_workload: this VM's workload (the user-data's), from `fetching` to the verdict: a
+# toplevel fetched and switched to, a program fetched and run, or the base image as it is.
+run_workload() {
+  local rest
+  # A toplevel's (or the base image's) output is this log, sent as it grows (from its start); a
+  # program's is the program's own (run_binary).
   if [[ -z $nix_binary ]]; then
     stream_start "$log_spool"
   fi
-
-  report booting "$name"
   if [[ -z $nix_toplevel && -z $nix_binary ]]; then
     verdict_reported=true
     report running "the base image"
