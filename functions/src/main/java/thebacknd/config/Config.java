@@ -47,7 +47,9 @@ public record Config(
     int maxOutputKib,
     Duration bootTimeout,
     SpotFallback spotFallback,
-    Duration failedKeep) {
+    Duration failedKeep,
+    PoolConfig pool,
+    Duration poolIdle) {
 
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
   /** A DynamoDB table name, or a table ARN. */
@@ -79,6 +81,9 @@ public record Config(
           "THEBACKND_TTL_MINUTES (" + ttl + ") exceeds THEBACKND_MAX_TTL_MINUTES (" + maxTtl + ")");
     }
 
+    int maxVms = e.positiveInt("THEBACKND_MAX_VMS", 10);
+    PoolConfig pool = PoolConfig.parse("THEBACKND_POOL", env.get("THEBACKND_POOL"), allowed, maxVms);
+
     String nixCache = e.required("NIX_CACHE");
     CacheLocation cacheLocation = cacheLocation("NIX_CACHE", nixCache);
     TrustedKeys trustedKeys = trustedKeys("NIX_TRUSTED_KEY", e.required("NIX_TRUSTED_KEY"));
@@ -92,7 +97,7 @@ public record Config(
         Set.copyOf(allowed),
         Duration.ofMinutes(ttl),
         Duration.ofMinutes(maxTtl),
-        e.positiveInt("THEBACKND_MAX_VMS", 10),
+        maxVms,
         e.optional("THEBACKND_INSTANCE_PROFILE"),
         e.optional("THEBACKND_SUBNET_ID"),
         e.list("THEBACKND_SECURITY_GROUP_IDS"),
@@ -108,7 +113,9 @@ public record Config(
         // 0 is allowed: a VM that has not reported is unresponsive at once (tests, impatient setups).
         Duration.ofMinutes(e.nonNegativeInt("THEBACKND_BOOT_TIMEOUT_MINUTES", 15)),
         spotFallback(e.optional("THEBACKND_SPOT_FALLBACK").orElse(SpotFallback.ON_DEMAND.wire())),
-        Duration.ofMinutes(e.positiveInt("THEBACKND_FAILED_KEEP_MINUTES", 15)));
+        Duration.ofMinutes(e.positiveInt("THEBACKND_FAILED_KEEP_MINUTES", 15)),
+        pool,
+        Duration.ofMinutes(e.positiveInt("THEBACKND_POOL_IDLE_MINUTES", 60)));
   }
 
   private static SpotFallback spotFallback(String value) {

@@ -16,6 +16,7 @@ import thebacknd.output.OutputService;
 import thebacknd.vm.ConsoleService;
 import thebacknd.vm.CreateRequest;
 import thebacknd.vm.Phase;
+import thebacknd.vm.Timings;
 import thebacknd.vm.VmService;
 import thebacknd.vm.Workload;
 
@@ -117,6 +118,8 @@ public final class Api {
       case OUTPUT -> outputAndConsole.output(body);
       case LOGS -> outputAndConsole.logs(query, body);
       case CONSOLE -> outputAndConsole.console(query, body);
+      case CLAIM -> claim(body);
+      case POOL -> ApiResponse.ok(200, vms.topUpPool(dryRun(body)));
     };
   }
 
@@ -197,15 +200,29 @@ public final class Api {
     return ApiResponse.ok(200, vms.destroySelf(f.requiredString("vm_id"), f.requiredString("vm_killcode")));
   }
 
+  private ApiResponse claim(String body) {
+    Fields f = Fields.of(Json.parse(body), Set.of("vm_id", "vm_killcode"));
+    return ApiResponse.ok(200, vms.claim(f.requiredString("vm_id"), f.requiredString("vm_killcode")));
+  }
+
+  /** Whether {@code thebacknd serve} tops up a warm pool (at start and every minute). */
+  public boolean poolConfigured() {
+    return vms.poolConfigured();
+  }
+
   private ApiResponse report(String body) {
-    Fields f = Fields.of(Json.parse(body), Set.of("vm_id", "vm_killcode", "phase", "detail", "exit_code"));
+    JsonNode parsed = Json.parse(body);
+    Fields f = Fields.of(parsed, Set.of("vm_id", "vm_killcode", "phase", "detail", "exit_code", "timings"));
     String vmId = f.requiredString("vm_id");
     String killCode = f.requiredString("vm_killcode");
     String phaseText = f.requiredString("phase");
     Phase phase =
         Phase.parse(phaseText)
             .orElseThrow(() -> Failure.badRequest("invalid_phase", "phase must be one of " + Phase.allowed() + "."));
-    return ApiResponse.ok(200, vms.report(vmId, killCode, phase, f.optionalString("detail"), f.optionalInt("exit_code")));
+    JsonNode timings = parsed.get("timings");
+    Optional<Timings> measured = timings == null || timings.isNull() ? Optional.empty() : Optional.of(Timings.parse(timings));
+    return ApiResponse.ok(
+        200, vms.report(vmId, killCode, phase, f.optionalString("detail"), f.optionalInt("exit_code"), measured));
   }
 
   private static boolean dryRun(String body) {

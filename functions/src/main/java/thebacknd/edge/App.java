@@ -36,7 +36,7 @@ public final class App implements AutoCloseable {
    */
   private static final Set<Route> USE_LEASES =
       Set.of(Route.CREATE, Route.DESTROY, Route.DESTROY_ALL, Route.DESTROY_OLD, Route.DESTROY_SELF,
-          Route.EXTEND, Route.OUTPUT, Route.LOGS, Route.CONSOLE);
+          Route.EXTEND, Route.OUTPUT, Route.LOGS, Route.CONSOLE, Route.CLAIM, Route.POOL);
 
   private final Config config;
   private final Supplier<LaunchSettings> launchSettings;
@@ -105,7 +105,7 @@ public final class App implements AutoCloseable {
     if ((route == Route.OUTPUT || route == Route.LOGS) && config.outputBucket().isEmpty()) {
       throw new ConfigException("THEBACKND_OUTPUT_BUCKET is required for /output and /logs (the bucket, or bucket/prefix, output is kept in)");
     }
-    if (route == Route.CREATE) {
+    if (route == Route.CREATE || route == Route.POOL) {
       launchSettings.get();
       if (!config.verifyCache()) {
         Log.warn("THEBACKND_VERIFY_CACHE=false: VMs will be launched without checking their closure is in the cache and signed");

@@ -72,7 +72,7 @@ public abstract class LambdaHandler implements RequestStreamHandler {
     }
     if (event != null && isHttpApiEvent(event)) {
       answer = Json.write(httpResponse(fromHttpApi(event)));
-    } else if (event != null && route == Route.DESTROY_OLD && isScheduleEvent(event)) {
+    } else if (event != null && (route == Route.DESTROY_OLD || route == Route.POOL) && isScheduleEvent(event)) {
       answer = api.handle(route, "{}").bodyText();
     } else {
       answer = api.handle(route, new String(payload, StandardCharsets.UTF_8)).bodyText();

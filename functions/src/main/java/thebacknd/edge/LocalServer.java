@@ -22,11 +22,19 @@ import java.util.concurrent.Executors;
 public final class LocalServer implements AutoCloseable {
 
   private static final int WORKERS = 32;
+  /** How often {@code serve} tops up a configured warm pool (the first time at start). */
+  static final java.time.Duration POOL_EVERY = java.time.Duration.ofMinutes(1);
 
   private final HttpServer server;
   private final ExecutorService workers;
   private final Api api;
   private final String user;
+  private final java.util.concurrent.ScheduledExecutorService poolTopUps =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "thebacknd-serve-pool");
+        thread.setDaemon(true);
+        return thread;
+      });
 
   /** Requests from an unknown caller: they create VMs without an owner. */
   public LocalServer(Api api, String bindAddress, int port) throws IOException {
@@ -43,8 +51,26 @@ public final class LocalServer implements AutoCloseable {
     server.createContext("/", this::serve);
   }
 
+  /** Starts serving; with a warm pool configured, tops it up now and every minute. */
   public void start() {
     server.start();
+    if (api.poolConfigured()) {
+      poolTopUps.scheduleWithFixedDelay(this::topUpPool, 0, POOL_EVERY.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  /** One {@code POST /pool}, as the schedule calls it in AWS; its outcome is logged, a failure waits for the next minute. */
+  private void topUpPool() {
+    try {
+      ApiResponse answer = api.handle(ApiRequest.to(Route.POOL, "{}").from(user));
+      if (answer.status() != 200) {
+        thebacknd.Log.warn("pool top-up answered " + answer.status() + ": " + answer.bodyText());
+      } else if (answer.body().path("launched").size() > 0) {
+        thebacknd.Log.info("pool top-up launched " + answer.body().path("launched").size() + " VM(s)");
+      }
+    } catch (RuntimeException bug) {
+      thebacknd.Log.error("pool top-up failed: " + bug, bug);
+    }
   }
 
   public int port() {
@@ -53,6 +79,7 @@ public final class LocalServer implements AutoCloseable {
 
   @Override
   public void close() {
+    poolTopUps.shutdownNow();
     server.stop(0);
     workers.shutdownNow();
   }

@@ -19,7 +19,11 @@ public enum Route {
   /** A VM's output, by name or vm_id (DESIGN §9). */
   LOGS("GET", "/logs"),
   /** A live VM's serial console (EC2 GetConsoleOutput); not in DESIGN §4, see docs/decisions.md. */
-  CONSOLE("GET", "/console");
+  CONSOLE("GET", "/console"),
+  /** A pooled VM asks whether a create claimed it, with its kill code (DESIGN §11). */
+  CLAIM("POST", "/claim"),
+  /** Tops up the warm pool (DESIGN §11); also the schedule's invocation. */
+  POOL("POST", "/pool");
 
   public final String method;
   public final String path;

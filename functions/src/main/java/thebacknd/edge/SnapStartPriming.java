@@ -40,7 +40,7 @@ final class SnapStartPriming implements Resource {
   private static final List<SnapStartPriming> REGISTERED = new ArrayList<>();
 
   /** The routes VMs call, with their kill code and no IAM caller. */
-  private static final Set<Route> VM_ROUTES = Set.of(Route.DESTROY_SELF, Route.REPORT, Route.OUTPUT);
+  private static final Set<Route> VM_ROUTES = Set.of(Route.DESTROY_SELF, Route.REPORT, Route.OUTPUT, Route.CLAIM);
 
   private final Route route;
   private final Map<String, String> env;
@@ -151,6 +151,8 @@ final class SnapStartPriming implements Resource {
       case OUTPUT -> Map.of("vm_id", CannedAws.VM_ID, "vm_killcode", code, "seq", 0, "text", "priming\n", "final", true);
       case LOGS -> Map.of("vm_id", CannedAws.VM_ID, "after", -1);
       case CONSOLE -> Map.of("name", "thebacknd-1");
+      case CLAIM -> Map.of("vm_id", CannedAws.VM_ID, "vm_killcode", code);
+      case POOL -> Map.of("dry_run", true);
       default -> Map.of();
     };
     return Json.write(body);

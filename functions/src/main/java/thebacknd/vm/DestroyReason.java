@@ -43,6 +43,33 @@ public enum DestroyReason {
     return unresponsive(launchedAt, phase, now, bootTimeout) ? Optional.of(UNRESPONSIVE) : Optional.empty();
   }
 
+  /**
+   * {@link #of(Instant, Instant, String, Instant, Duration)} for a VM of the warm pool or from it:
+   * {@code since} is its claim once claimed (the boot timeout counts from there), else its launch;
+   * an unclaimed VM ({@code waitingInPool}) that reported {@code pooled} is never unresponsive.
+   */
+  public static Optional<DestroyReason> of(
+      Instant since, Instant expiresAt, String phase, Instant now, Duration bootTimeout, boolean waitingInPool) {
+    if (!now.isBefore(expiresAt)) {
+      return Optional.of(Phase.FAILED.wire().equals(phase) ? FAILED : EXPIRED);
+    }
+    return unresponsive(since, phase, now, bootTimeout, waitingInPool) ? Optional.of(UNRESPONSIVE) : Optional.empty();
+  }
+
+  static boolean unresponsive(Instant since, String phase, Instant now, Duration bootTimeout, boolean waitingInPool) {
+    if (waitingInPool && Phase.POOLED.wire().equals(phase)) {
+      return false;
+    }
+    return unresponsive(since, phase, now, bootTimeout);
+  }
+
+  /** {@link #shownPhase(Instant, String, Instant, Duration)} for a VM of the warm pool or from it (see {@link #of(Instant, Instant, String, Instant, Duration, boolean)}). */
+  public static String shownPhase(Instant since, String reported, Instant now, Duration bootTimeout, boolean waitingInPool) {
+    boolean silent = reported == null || Phase.BOOTING.wire().equals(reported) || UNRESPONSIVE_PHASE.equals(reported)
+        || (!waitingInPool && Phase.POOLED.wire().equals(reported));
+    return silent && unresponsive(since, reported, now, bootTimeout, waitingInPool) ? UNRESPONSIVE_PHASE : reported;
+  }
+
   /** Past launch + the boot timeout without having reported {@code running}, {@code finished} or {@code failed}. */
   public static boolean unresponsive(Instant launchedAt, String phase, Instant now, Duration bootTimeout) {
     return (phase == null || !SETTLED.contains(phase)) && !now.isBefore(launchedAt.plus(bootTimeout));

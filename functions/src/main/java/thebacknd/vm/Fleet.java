@@ -206,7 +206,7 @@ public final class Fleet {
 
   /** The VM after its deadline moved to {@code expiresAt} (extend), judged again at {@code now}. */
   Vm withDeadline(Vm vm, Instant expiresAt, Instant now) {
-    return vm.withDeadline(expiresAt, DestroyReason.of(vm.launchedAt(), expiresAt, vm.phase(), now, bootTimeout));
+    return vm.withDeadline(expiresAt, DestroyReason.of(vm.since(), expiresAt, vm.phase(), now, bootTimeout, false));
   }
 
   /** Sets tags on one VM's instance (not on its volumes: the phase is about the machine). */
@@ -262,8 +262,16 @@ public final class Fleet {
     Instant launchedAt = instance.launchTime();
     Instant expiresAt = expiry(tags.get(VmTags.EXPIRES_AT)).orElse(launchedAt.plus(defaultTtl));
     String reported = tags.get(VmTags.PHASE);
-    Optional<DestroyReason> reason = DestroyReason.of(launchedAt, expiresAt, reported, now, bootTimeout);
-    String phase = DestroyReason.shownPhase(launchedAt, reported, now, bootTimeout);
+    String pool = tags.get(VmTags.POOL);
+    boolean fromPool = VmTags.POOL_CLAIMED.equals(pool);
+    boolean waitingInPool = pool != null && !fromPool;
+    Optional<Instant> claimedAt = fromPool ? expiry(tags.get(VmTags.CLAIMED_AT)) : Optional.empty();
+    Instant since = claimedAt.orElse(launchedAt);
+    Optional<DestroyReason> reason = DestroyReason.of(since, expiresAt, reported, now, bootTimeout, waitingInPool);
+    String phase = DestroyReason.shownPhase(since, reported, now, bootTimeout, waitingInPool);
+    Map<String, String> timeline = new java.util.LinkedHashMap<>();
+    timeline.put(Timeline.LAUNCHED, Timeline.stamp(launchedAt));
+    claimedAt.ifPresent(at -> timeline.put(Timeline.CLAIMED, Timeline.stamp(at)));
     List<String> ips =
         Stream.concat(
                 Stream.ofNullable(instance.publicIpAddress()),
@@ -291,7 +299,11 @@ public final class Fleet {
             exitCode(tags.get(VmTags.EXIT_CODE)),
             instance.instanceLifecycle() == InstanceLifecycleType.SPOT ? "spot" : "on-demand",
             ProgramArgs.fromTag(tags.get(VmTags.ARGS)),
-            blankToNull(tags.get(VmTags.OWNER))));
+            blankToNull(tags.get(VmTags.OWNER)),
+            timeline,
+            null,
+            fromPool,
+            null));
   }
 
   private static Integer exitCode(String tag) {

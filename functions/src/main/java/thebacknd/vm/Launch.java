@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param owner who asked for it ({@link VmTags#OWNER}), as the request's transport knows the caller
  * @param attempt counts the RunInstances tries for this vm_id (another instance type or market is
  *     another try), so each has its own idempotency token
+ * @param pool the pool key ({@code TYPE} or {@code TYPE:spot}) of a warm-pool VM: no workload, no
+ *     owner, {@code expiresAt} its idle deadline; empty for any other VM
  */
 public record Launch(
     String name,
@@ -23,7 +25,14 @@ public record Launch(
     String instanceType,
     boolean spot,
     Optional<String> owner,
-    int attempt) {
+    int attempt,
+    Optional<String> pool) {
+
+  public Launch(
+      String name, String vmId, String killCode, Instant expiresAt, Workload workload, String instanceType, boolean spot,
+      Optional<String> owner, int attempt) {
+    this(name, vmId, killCode, expiresAt, workload, instanceType, spot, owner, attempt, Optional.empty());
+  }
 
   /** EC2's idempotency token: an SDK retry of the same attempt never launches twice. */
   public String clientToken() {
@@ -32,12 +41,12 @@ public record Launch(
 
   /** The same launch under the name its lease holds. */
   public Launch named(String leasedName) {
-    return new Launch(leasedName, vmId, killCode, expiresAt, workload, instanceType, spot, owner, attempt);
+    return new Launch(leasedName, vmId, killCode, expiresAt, workload, instanceType, spot, owner, attempt, pool);
   }
 
   /** The same VM on another type or market, as the next try. */
   public Launch on(Capacity.Option option) {
-    return new Launch(name, vmId, killCode, expiresAt, workload, option.instanceType(), option.spot(), owner, attempt + 1);
+    return new Launch(name, vmId, killCode, expiresAt, workload, option.instanceType(), option.spot(), owner, attempt + 1, pool);
   }
 
   /** The tags set at launch on the instance and its volumes (DESIGN §5). */
@@ -51,6 +60,7 @@ public record Launch(
     workload.nixBinary().ifPresent(p -> tags.put(VmTags.BINARY, p));
     workload.nixArgs().flatMap(ProgramArgs::tagValue).ifPresent(a -> tags.put(VmTags.ARGS, a));
     owner.ifPresent(o -> tags.put(VmTags.OWNER, VmTags.fitted(o)));
+    pool.ifPresent(key -> tags.put(VmTags.POOL, key));
     return tags;
   }
 
@@ -67,6 +77,7 @@ public record Launch(
         settings.nixTrustedKey(),
         settings.apiUrl().toString(),
         expiresAt,
-        settings.failedKeepMinutes());
+        settings.failedKeepMinutes(),
+        pool.isPresent());
   }
 }

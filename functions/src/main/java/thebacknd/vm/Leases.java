@@ -16,6 +16,7 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+import thebacknd.Failure;
 import thebacknd.Log;
 import thebacknd.aws.AwsErrors;
 
@@ -36,6 +37,15 @@ public final class Leases {
   static final String CLAIMED_AT = "claimed_at";
   static final String INSTANCE_ID = "instance_id";
   static final String EXPIRES_AT = "expires_at";
+  /** A timeline stamp's attribute is this prefix and its key ({@code at_requested}, {@code at_running}). */
+  static final String AT = "at_";
+  static final String TIMINGS = "timings";
+  /** The pool key of a pooled VM not claimed yet; removed by its claim. */
+  static final String POOL = "pool";
+  static final String FROM_POOL = "from_pool";
+  static final String ASSIGNMENT = "assignment";
+  /** The item that lets one pool top-up run at a time (not a name slot). */
+  static final String POOL_LOCK = "pool-top-up";
 
   private final DynamoDbClient dynamoDb;
   private final String table;
@@ -87,10 +97,23 @@ public final class Leases {
    * found our own lease counts as ours.
    */
   Optional<Lease> claim(Slots.Slot slot, String vmId, Instant now) {
-    Lease lease = new Lease(slot.name(), vmId, now, Optional.empty());
+    return claim(slot, vmId, now, Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * {@link #claim(Slots.Slot, String, Instant)} that also stamps when the create was received
+   * ({@code requested}) and, for a pooled VM, its pool key: a top-up counts it from the claim on.
+   */
+  Optional<Lease> claim(Slots.Slot slot, String vmId, Instant now, Optional<Instant> requested, Optional<String> pool) {
+    Map<String, String> timeline = requested.map(at -> Map.of(Timeline.REQUESTED, Timeline.stamp(at))).orElse(Map.of());
+    Lease lease = new Lease(slot.name(), vmId, now, Optional.empty(), Optional.empty(), timeline, Optional.empty(), pool, false, Optional.empty());
     Map<String, AttributeValue> values = new HashMap<>();
     String condition;
-    if (slot instanceof Slots.Reclaimable reclaimable) {
+    if (slot instanceof Slots.Evictable evictable) {
+      // Only while it is still an unclaimed pooled VM: its claim removes the pool key.
+      values.put(":seen_vm", s(evictable.pooled().vmId()));
+      condition = "vm_id = :seen_vm AND attribute_exists(#pool)";
+    } else if (slot instanceof Slots.Reclaimable reclaimable) {
       Lease stale = reclaimable.stale();
       values.put(":seen_vm", s(stale.vmId()));
       condition = "vm_id = :seen_vm AND ";
@@ -105,14 +128,24 @@ public final class Leases {
     } else {
       throw new IllegalArgumentException(slot + " cannot be claimed");
     }
+    Map<String, AttributeValue> item = new HashMap<>(Map.of(NAME, s(slot.name()), VM_ID, s(vmId), CLAIMED_AT, s(now.toString())));
+    timeline.forEach((key, at) -> item.put(AT + key, s(at)));
+    pool.ifPresent(key -> item.put(POOL, s(key)));
     PutItemRequest.Builder put =
         PutItemRequest.builder()
             .tableName(table)
-            .item(Map.of(NAME, s(slot.name()), VM_ID, s(vmId), CLAIMED_AT, s(now.toString())))
+            .item(item)
             .conditionExpression(condition)
             .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD);
+    Map<String, String> names = new HashMap<>();
     if (condition.contains("#name")) {
-      put.expressionAttributeNames(Map.of("#name", NAME));
+      names.put("#name", NAME);
+    }
+    if (condition.contains("#pool")) {
+      names.put("#pool", POOL);
+    }
+    if (!names.isEmpty()) {
+      put.expressionAttributeNames(names);
     }
     if (!values.isEmpty()) {
       put.expressionAttributeValues(values);
@@ -131,6 +164,9 @@ public final class Leases {
             });
     if (claimed && slot instanceof Slots.Reclaimable r) {
       Log.info("reclaimed " + slot.name() + " from vm_id " + r.stale().vmId() + ": " + r.why());
+    }
+    if (claimed && slot instanceof Slots.Evictable e) {
+      Log.info("took " + slot.name() + " from the unclaimed pooled vm_id " + e.pooled().vmId() + " (evicted for a create at the cap)");
     }
     return claimed ? Optional.of(lease) : Optional.empty();
   }
@@ -152,6 +188,130 @@ public final class Leases {
             .conditionExpression("vm_id = :vm")
             .expressionAttributeValues(values)
             .build();
+    return AwsErrors.call(
+        "DynamoDB",
+        "UpdateItem",
+        () -> {
+          try {
+            dynamoDb.updateItem(update);
+            return true;
+          } catch (ConditionalCheckFailedException notOurs) {
+            return false;
+          }
+        });
+  }
+
+  /**
+   * Records the launched instance, the deadline it launched with and when ({@code launched});
+   * false when the lease is no longer this VM's.
+   */
+  boolean recordLaunch(Lease lease, String instanceId, Instant expiresAt, Instant launchedAt) {
+    UpdateItemRequest update =
+        UpdateItemRequest.builder()
+            .tableName(table)
+            .key(Map.of(NAME, s(lease.name())))
+            .updateExpression("SET instance_id = :instance, expires_at = :expires, " + AT + Timeline.LAUNCHED + " = :launched")
+            .conditionExpression("vm_id = :vm")
+            .expressionAttributeValues(Map.of(
+                ":instance", s(instanceId), ":vm", s(lease.vmId()), ":expires", s(expiresAt.toString()),
+                ":launched", s(Timeline.stamp(launchedAt))))
+            .build();
+    return conditionalUpdate(update);
+  }
+
+  /**
+   * Stamps a phase report on the lease of {@code vmId} called {@code name} (the first report of
+   * that phase only) and keeps the agent's timings when it sent them; false when the lease is no
+   * longer this VM's (it is gone).
+   */
+  boolean stampReport(String name, String vmId, Phase phase, Instant at, Optional<Timings> timings) {
+    Map<String, AttributeValue> values = new HashMap<>(Map.of(":vm", s(vmId)));
+    Map<String, String> names = new HashMap<>();
+    List<String> sets = new java.util.ArrayList<>();
+    if (Timeline.stamps(phase)) {
+      names.put("#at", AT + phase.wire());
+      values.put(":at", s(Timeline.stamp(at)));
+      sets.add("#at = if_not_exists(#at, :at)");
+    }
+    timings.ifPresent(t -> {
+      names.put("#timings", TIMINGS);
+      values.put(":timings", s(t.toJson()));
+      sets.add("#timings = :timings");
+    });
+    if (sets.isEmpty()) {
+      return true;
+    }
+    UpdateItemRequest update =
+        UpdateItemRequest.builder()
+            .tableName(table)
+            .key(Map.of(NAME, s(name)))
+            .updateExpression("SET " + String.join(", ", sets))
+            .conditionExpression("vm_id = :vm")
+            .expressionAttributeNames(names)
+            .expressionAttributeValues(values)
+            .build();
+    return conditionalUpdate(update);
+  }
+
+  /**
+   * Claims the unclaimed pooled VM of {@code pooled} for a create, in one conditional write: only
+   * while its lease is still that VM's, in the pool (the key it had) and unassigned, so two creates
+   * never get the same VM. Records the assignment, the new deadline, when the create was received
+   * and when it was claimed; the pool key goes. False when another create (or an eviction) got it first.
+   */
+  boolean claimPooled(Lease pooled, Assignment assignment, Instant requested, Instant claimedAt) {
+    Map<String, AttributeValue> values = new HashMap<>(Map.of(
+        ":vm", s(pooled.vmId()),
+        ":pool", s(pooled.pool().orElseThrow()),
+        ":assignment", s(assignment.toJson()),
+        ":expires", s(assignment.expiresAt().toString()),
+        ":requested", s(Timeline.stamp(requested)),
+        ":claimed", s(Timeline.stamp(claimedAt)),
+        ":true", s("true")));
+    UpdateItemRequest update =
+        UpdateItemRequest.builder()
+            .tableName(table)
+            .key(Map.of(NAME, s(pooled.name())))
+            .updateExpression(
+                "SET #assignment = :assignment, expires_at = :expires, #requested = :requested, #claimed = :claimed,"
+                    + " #from_pool = :true REMOVE #pool")
+            .conditionExpression("vm_id = :vm AND #pool = :pool AND attribute_not_exists(#assignment)")
+            .expressionAttributeNames(Map.of(
+                "#assignment", ASSIGNMENT, "#pool", POOL, "#from_pool", FROM_POOL,
+                "#requested", AT + Timeline.REQUESTED, "#claimed", AT + Timeline.CLAIMED))
+            .expressionAttributeValues(values)
+            .build();
+    return conditionalUpdate(update);
+  }
+
+  /**
+   * Takes the pool's top-up lock for {@code token} (one top-up at a time, so two never both fill
+   * the same shortfall); a lock older than {@code staleAfter} (a top-up that died) is taken over.
+   */
+  boolean lockPool(String token, Instant now, java.time.Duration staleAfter) {
+    PutItemRequest put =
+        PutItemRequest.builder()
+            .tableName(table)
+            .item(Map.of(NAME, s(POOL_LOCK), VM_ID, s(token), CLAIMED_AT, s(now.toString())))
+            .conditionExpression("attribute_not_exists(#name) OR claimed_at < :stale")
+            .expressionAttributeNames(Map.of("#name", NAME))
+            .expressionAttributeValues(Map.of(":stale", s(now.minus(staleAfter).toString())))
+            .build();
+    return AwsErrors.call("DynamoDB", "PutItem", () -> {
+      try {
+        dynamoDb.putItem(put);
+        return true;
+      } catch (ConditionalCheckFailedException held) {
+        return false;
+      }
+    });
+  }
+
+  void unlockPool(String token) {
+    release(POOL_LOCK, token);
+  }
+
+  private boolean conditionalUpdate(UpdateItemRequest update) {
     return AwsErrors.call(
         "DynamoDB",
         "UpdateItem",
@@ -194,14 +354,39 @@ public final class Leases {
     try {
       if (name != null && vmId != null && claimedAt != null) {
         String expiresAt = text(item, EXPIRES_AT);
+        Map<String, String> timeline = new HashMap<>();
+        for (String key : Timeline.KEYS) {
+          Optional.ofNullable(text(item, AT + key)).ifPresent(at -> timeline.put(key, at));
+        }
         return Optional.of(new Lease(name, vmId, Instant.parse(claimedAt), Optional.ofNullable(text(item, INSTANCE_ID)),
-            Optional.ofNullable(expiresAt).map(Instant::parse)));
+            Optional.ofNullable(expiresAt).map(Instant::parse), timeline,
+            Optional.ofNullable(text(item, TIMINGS)).flatMap(Leases::timings),
+            Optional.ofNullable(text(item, POOL)), "true".equals(text(item, FROM_POOL)),
+            Optional.ofNullable(text(item, ASSIGNMENT)).flatMap(Leases::assignment)));
       }
     } catch (DateTimeParseException e) {
       // logged below
     }
     Log.warn("ignoring a malformed item in the leases table: " + Stream.of(name, vmId, claimedAt).toList());
     return Optional.empty();
+  }
+
+  private static Optional<Assignment> assignment(String json) {
+    try {
+      return Optional.of(Assignment.fromJson(json));
+    } catch (RuntimeException malformed) {
+      Log.warn("ignoring a malformed assignment on a lease: " + Failure.excerpt(json, 80));
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<Timings> timings(String json) {
+    try {
+      return Optional.of(Timings.fromJson(json));
+    } catch (RuntimeException malformed) {
+      Log.warn("ignoring malformed timings on a lease: " + Failure.excerpt(json, 80));
+      return Optional.empty();
+    }
   }
 
   private static String text(Map<String, AttributeValue> item, String attribute) {

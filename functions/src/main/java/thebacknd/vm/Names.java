@@ -74,7 +74,7 @@ public final class Names {
         .filter(vm -> lease.vmId().equals(vm.vmId()) && VmTags.LIVE_STATES.contains(vm.state()))
         .findFirst();
     if (live.isPresent()) {
-      return live;
+      return live.map(vm -> vm.withLease(lease));
     }
     if (lease.instanceId().isEmpty() || Slots.staleness(lease, seen.stream().map(Slots.Seen::of).toList(), now).isPresent()) {
       return Optional.empty();
@@ -87,7 +87,11 @@ public final class Names {
    * it does not show yet (as {@link #liveOf} judges them), ordered by name number.
    */
   static List<Vm> live(Collection<Lease> leases, List<Vm> everything, Instant now, Duration defaultTtl) {
-    List<Vm> vms = new ArrayList<>(everything.stream().filter(vm -> VmTags.LIVE_STATES.contains(vm.state())).toList());
+    java.util.Map<String, Lease> byVmId = leases.stream().collect(Collectors.toMap(Lease::vmId, l -> l, (a, b) -> a));
+    List<Vm> vms = new ArrayList<>(everything.stream()
+        .filter(vm -> VmTags.LIVE_STATES.contains(vm.state()))
+        .map(vm -> vm.vmId() != null && byVmId.containsKey(vm.vmId()) ? vm.withLease(byVmId.get(vm.vmId())) : vm)
+        .toList());
     Set<String> seenVmIds = everything.stream().map(Vm::vmId).filter(id -> id != null).collect(Collectors.toSet());
     for (Lease lease : leases) {
       if (!seenVmIds.contains(lease.vmId())) {

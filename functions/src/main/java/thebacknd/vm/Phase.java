@@ -7,6 +7,8 @@ import java.util.stream.Collectors;
 
 /** How far a VM's boot got, as its agent reports it (DESIGN §5). */
 public enum Phase {
+  /** A warm-pool VM waiting for its claim (DESIGN §11). */
+  POOLED,
   BOOTING,
   FETCHING,
   SWITCHING,

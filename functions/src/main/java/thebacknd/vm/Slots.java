@@ -39,6 +39,12 @@ final class Slots {
   /** The lease's VM is gone or never came: claim it if the lease is still exactly {@code stale}. */
   record Reclaimable(String name, Lease stale, String why) implements Slot {}
 
+  /**
+   * Held by an unclaimed pooled VM: a cold create at the cap takes it (its lease first, then the
+   * pooled VM is terminated), if the lease is still that pooled VM's and still in the pool.
+   */
+  record Evictable(String name, Lease pooled) implements Slot {}
+
   /** Taken; {@code why} is for the logs. */
   record Held(String name, String why) implements Slot {}
 

@@ -15,6 +15,9 @@ import thebacknd.Json;
  * @param nixArgs a program's argv after its path; null when the VM runs no program
  * @param failedKeepMinutes how long the VM stays up after it reported {@code failed}
  *     ({@code THEBACKND_FAILED_KEEP_MINUTES}), then destroys itself
+ * @param pool a warm-pool VM: no workload yet ({@code nix_toplevel}, {@code nix_binary}, {@code
+ *     nix_args} null), {@code expires_at} its idle deadline; it reports {@code pooled} and asks
+ *     {@code POST /claim} for its assignment
  */
 public record UserData(
     @JsonProperty("thebacknd") int version,
@@ -28,7 +31,8 @@ public record UserData(
     String nixTrustedKey,
     String apiUrl,
     Instant expiresAt,
-    int failedKeepMinutes) {
+    int failedKeepMinutes,
+    boolean pool) {
 
   public static final int VERSION = 1;
   public static final int MAX_BYTES = 16 * 1024;

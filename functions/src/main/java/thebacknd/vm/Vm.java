@@ -2,6 +2,7 @@ package thebacknd.vm;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,6 +20,11 @@ import java.util.regex.Pattern;
  *     fit a tag (the user-data holds them all) or the VM runs no program
  * @param owner who created it ({@code thebacknd:owner}: the caller's IAM ARN, or the local user);
  *     null when unknown (a direct Lambda invocation, a VM from before owners were recorded)
+ * @param timeline when it was requested, launched or claimed, and first reported each phase
+ *     ({@link Timeline}); from its lease, else what EC2 shows (its launch, its claim tag)
+ * @param readyS seconds from {@code requested} to {@code running} (or {@code finished}); null until then
+ * @param fromPool whether it was claimed from the warm pool
+ * @param timings what its agent measured ({@link Timings}); null until it said
  */
 public record Vm(
     String name,
@@ -38,7 +44,11 @@ public record Vm(
     Integer exitCode,
     String lifecycle,
     List<String> args,
-    String owner) {
+    String owner,
+    Map<String, String> timeline,
+    Double readyS,
+    boolean fromPool,
+    Timings timings) {
 
   public static final String NAME_PREFIX = "thebacknd-";
   private static final Pattern NAME = Pattern.compile(NAME_PREFIX + "([1-9][0-9]{0,8})");
@@ -46,6 +56,7 @@ public record Vm(
   public Vm {
     publicIps = List.copyOf(publicIps);
     args = args == null ? null : List.copyOf(args);
+    timeline = Timeline.merged(Map.of(), timeline == null ? Map.of() : timeline);
   }
 
   /**
@@ -55,7 +66,35 @@ public record Vm(
   Vm withDeadline(Instant deadline, Optional<DestroyReason> reason) {
     return new Vm(name, vmId, instanceId, state, instanceType, nixToplevel, nixBinary, launchedAt, deadline,
         reason.isPresent(), reason.map(DestroyReason::wire).orElse(null), publicIps, phase, phaseDetail, exitCode,
-        lifecycle, args, owner);
+        lifecycle, args, owner, timeline, readyS, fromPool, timings);
+  }
+
+  /** This VM with what its lease knows: its timeline (the lease's stamps win), its timings, whether it came from the pool. */
+  Vm withLease(Lease lease) {
+    if (!lease.vmId().equals(vmId)) {
+      return this;
+    }
+    Map<String, String> stamps = Timeline.merged(timeline, lease.timeline());
+    return new Vm(name, vmId, instanceId, state, instanceType, nixToplevel, nixBinary, launchedAt, expiresAt,
+        shouldBeDestroyed, destroyReason, publicIps, phase, phaseDetail, exitCode, lifecycle, args, owner,
+        stamps, Timeline.readySeconds(stamps), fromPool || lease.fromPool(), lease.timings().orElse(timings));
+  }
+
+  /** This pooled VM as a create claimed it: its workload, owner, deadline and the claim's stamps. */
+  Vm claimedAs(Workload workload, Optional<String> claimOwner, Instant deadline, Map<String, String> claimStamps) {
+    Map<String, String> stamps = Timeline.merged(timeline, claimStamps);
+    return new Vm(name, vmId, instanceId, state, instanceType, workload.nixToplevel().orElse(null),
+        workload.nixBinary().orElse(null), launchedAt, deadline, false, null, publicIps, phase, phaseDetail, exitCode,
+        lifecycle, workload.nixArgs().orElse(null), claimOwner.map(VmTags::fitted).orElse(null), stamps,
+        Timeline.readySeconds(stamps), true, timings);
+  }
+
+  /**
+   * Since when its lifetime and boot timeout count: its claim for a VM from the pool (timeline
+   * {@code claimed}), else its launch.
+   */
+  Instant since() {
+    return Timeline.at(timeline, Timeline.CLAIMED).orElse(launchedAt);
   }
 
   /**
@@ -64,7 +103,7 @@ public record Vm(
    */
   static Vm unseen(Lease lease, String instanceId, Instant expiresAt) {
     return new Vm(lease.name(), lease.vmId(), instanceId, "pending", null, null, null, lease.claimedAt(), expiresAt,
-        false, null, List.of(), null, null, null, null, null, null);
+        false, null, List.of(), null, null, null, null, null, null, Map.of(), null, false, null).withLease(lease);
   }
 
   public static String nameFor(int number) {

@@ -31,6 +31,7 @@ public final class VmService {
   private final VmCreation creation;
   private final Names names;
   private final Optional<Results> results;
+  private final WarmPool pool;
 
   /**
    * @param launchSettings demanded by {@code create} only (a list function has no image to launch)
@@ -54,7 +55,8 @@ public final class VmService {
     this.leases = leases;
     this.killCodes = killCodes;
     this.clock = clock;
-    this.creation = new VmCreation(config, launchSettings, fleet, leases, killCodes, closureCheck, clock);
+    this.pool = new WarmPool(config.pool(), leases, clock, this::creation);
+    this.creation = new VmCreation(config, launchSettings, fleet, leases, killCodes, closureCheck, clock, this.pool::startReplacement);
     this.names = new Names(fleet, leases, clock, config.defaultTtl());
     this.results = results;
   }
@@ -68,6 +70,10 @@ public final class VmService {
       Supplier<ClosureCheck> closureCheck,
       Clock clock) {
     this(config, launchSettings, fleet, leases, killCodes, closureCheck, clock, Optional.empty());
+  }
+
+  private VmCreation creation() {
+    return creation;
   }
 
   public Vm create(CreateRequest request) {
@@ -123,12 +129,12 @@ public final class VmService {
           name + " is past its deadline (" + vm.expiresAt() + ") and is being destroyed; create a new VM.");
     }
     Instant deadline = now.plus(Duration.ofMinutes(ttlMinutes)).truncatedTo(ChronoUnit.SECONDS);
-    Instant latest = vm.launchedAt().plus(config.maxTtl());
+    Instant latest = vm.since().plus(config.maxTtl());
     if (deadline.isAfter(latest)) {
       long left = Math.max(0, Duration.between(now, latest).toMinutes());
       throw Failure.badRequest(
           "ttl_out_of_range",
-          name + " may live until " + latest.truncatedTo(ChronoUnit.SECONDS) + " (its launch + " + config.maxTtl().toMinutes()
+          name + " may live until " + latest.truncatedTo(ChronoUnit.SECONDS) + " (its " + (vm.fromPool() ? "claim" : "launch") + " + " + config.maxTtl().toMinutes()
               + " minutes): ttl_minutes is at most " + left + " now, got " + ttlMinutes + ".");
     }
     fleet.tag(vm, Map.of(VmTags.EXPIRES_AT, deadline.toString()));
@@ -146,12 +152,57 @@ public final class VmService {
   public record Destruction(List<Vm> destroyed, boolean dryRun) {}
 
   public Destruction destroyAll(boolean dryRun) {
-    return destroy(fleet.live(clock.instant()), dryRun);
+    return destroy(withLeases(fleet.live(clock.instant())), dryRun);
   }
 
-  /** Destroys VMs past their {@code thebacknd:expires-at} (or launch time + default TTL). */
+  /**
+   * Destroys VMs past their {@code thebacknd:expires-at} (or launch time + default TTL), pooled
+   * ones past their idle deadline included, and unresponsive ones.
+   */
   public Destruction destroyOld(boolean dryRun) {
-    return destroy(fleet.live(clock.instant()).stream().filter(Vm::shouldBeDestroyed).toList(), dryRun);
+    return destroy(withLeases(fleet.live(clock.instant()).stream().filter(Vm::shouldBeDestroyed).toList()), dryRun);
+  }
+
+  /** The VMs with what their leases know (timeline, timings); as they are when the leases cannot be read. */
+  private List<Vm> withLeases(List<Vm> vms) {
+    if (vms.isEmpty() || config.leasesTable().isEmpty()) {
+      return vms;
+    }
+    Map<String, Lease> byVmId = new HashMap<>();
+    try {
+      leases.get().all().forEach(lease -> byVmId.putIfAbsent(lease.vmId(), lease));
+    } catch (Failure unread) {
+      Log.warn("VMs shown without their timelines (" + unread.getMessage() + ")");
+      return vms;
+    }
+    return vms.stream().map(vm -> vm.vmId() != null && byVmId.containsKey(vm.vmId()) ? vm.withLease(byVmId.get(vm.vmId())) : vm).toList();
+  }
+
+  // ---------------------------------------------------------------- the warm pool
+
+  /** {@code POST /pool}: tops up the warm pool's shortfall ({@code dryRun}: only counts). */
+  public WarmPool.TopUp topUpPool(boolean dryRun) {
+    return pool.topUp(dryRun);
+  }
+
+  /** Whether {@code THEBACKND_POOL} configures a pool (what {@code thebacknd serve} tops up every minute). */
+  public boolean poolConfigured() {
+    return pool.configured();
+  }
+
+  public record Claim(String vmId, Assignment assignment) {}
+
+  /**
+   * {@code POST /claim}: a pooled VM asks, with its kill code, whether a create claimed it; its
+   * assignment once one did, null while unclaimed; 410 {@code vm_gone} once its lease is gone
+   * (its agent then powers off).
+   */
+  public Claim claim(String vmId, String killCode) {
+    requireKillCode(vmId, killCode);
+    Log.aboutVm(vmId);
+    Lease lease = leases.get().ofVm(vmId).orElseThrow(() -> new Failure(
+        Failure.Kind.GONE, "vm_gone", "The VM " + vmId + " is gone (its lease was released); power off."));
+    return new Claim(vmId, lease.assignment().orElse(null));
   }
 
   /**
@@ -226,6 +277,15 @@ public final class VmService {
    * moves to at most {@code THEBACKND_FAILED_KEEP_MINUTES} from now, and when it failed is kept.
    */
   public PhaseReport report(String vmId, String killCode, Phase phase, Optional<String> detail, Optional<Integer> exitCode) {
+    return report(vmId, killCode, phase, detail, exitCode, Optional.empty());
+  }
+
+  /**
+   * {@link #report(String, String, Phase, Optional, Optional)} with the agent's {@code timings};
+   * the phase's first report is stamped on the VM's timeline (its lease), before any tag changes.
+   */
+  public PhaseReport report(
+      String vmId, String killCode, Phase phase, Optional<String> detail, Optional<Integer> exitCode, Optional<Timings> timings) {
     exitCode.ifPresent(
         code -> {
           if (code < 0 || code > 255) {
@@ -252,6 +312,11 @@ public final class VmService {
         vms.stream().map(Vm::name).filter(n -> Vm.numberOf(n).isPresent()).findFirst().ifPresent(n -> kept.keepName(n, vmId));
       }
     });
+    if (config.leasesTable().isPresent()) {
+      Leases leases = this.leases.get();
+      vms.stream().map(Vm::name).filter(n -> Vm.numberOf(n).isPresent()).distinct()
+          .forEach(name -> leases.stampReport(name, vmId, phase, now, timings));
+    }
     for (Vm vm : vms) {
       Map<String, String> tags = new HashMap<>(Map.of(VmTags.PHASE, phase.wire(), VmTags.PHASE_DETAIL, text));
       exitCode.ifPresent(code -> tags.put(VmTags.EXIT_CODE, Integer.toString(code)));

@@ -22,6 +22,14 @@ public final class VmTags {
   public static final String OWNER = "thebacknd:owner";
   /** When the VM reported {@code failed}; its deadline then moved to at most THEBACKND_FAILED_KEEP_MINUTES later. */
   public static final String FAILED_AT = "thebacknd:failed-at";
+  /**
+   * A warm-pool VM: {@code TYPE} or {@code TYPE:spot} while it waits unclaimed, {@link
+   * #POOL_CLAIMED} once a create claimed it (set at launch, changed by the claim).
+   */
+  public static final String POOL = "thebacknd:pool";
+  public static final String POOL_CLAIMED = "claimed";
+  /** When a create claimed a pooled VM: its lifetime and boot timeout count from here. */
+  public static final String CLAIMED_AT = "thebacknd:claimed-at";
   public static final int MAX_TAG_VALUE = 256;
 
   /** States in which a VM still exists; shutting-down and terminated ones are gone. */

@@ -85,7 +85,7 @@ class LaunchRequestTest extends MotoTest {
     Set<String> fields = new TreeSet<>();
     userData.fieldNames().forEachRemaining(fields::add);
     assertEquals(new TreeSet<>(List.of("thebacknd", "vm_id", "vm_killcode", "name", "nix_toplevel", "nix_binary",
-        "nix_args", "nix_cache", "nix_trusted_key", "api_url", "expires_at", "failed_keep_minutes")), fields);
+        "nix_args", "nix_cache", "nix_trusted_key", "api_url", "expires_at", "failed_keep_minutes", "pool")), fields);
     assertEquals(1, userData.path("thebacknd").asInt());
     assertEquals(vmId, userData.path("vm_id").asText());
     assertEquals(new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId), userData.path("vm_killcode").asText());
@@ -98,6 +98,7 @@ class LaunchRequestTest extends MotoTest {
     assertEquals("https://api.example.com/prod", userData.path("api_url").asText());
     assertEquals(vm.path("expires_at").asText(), userData.path("expires_at").asText());
     assertEquals(15, userData.path("failed_keep_minutes").asInt(), "THEBACKND_FAILED_KEEP_MINUTES' default");
+    assertFalse(userData.path("pool").asBoolean(true), "not a warm-pool VM");
 
     // No credentials of any kind: not the kill-code key, not AWS keys.
     for (String secret : List.of(TestEnv.SECRET, env.get("AWS_SECRET_ACCESS_KEY"), "AKIA", "ASIA", "aws_access_key", "aws_secret", "session_token")) {

@@ -2,6 +2,7 @@ package thebacknd.vm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
@@ -27,11 +28,15 @@ class LeaseLifecycleTest extends MotoTest {
   @Test
   void aCreateLeasesItsNameAndRecordsItsInstance() {
     JsonNode vm = createdVm("{}");
+    Map<String, String> item = LeasesTable.byName().get("thebacknd-1");
     assertEquals(
         Map.of("thebacknd-1", Map.of("name", "thebacknd-1", "vm_id", vm.path("vm_id").asText(),
-            "instance_id", vm.path("instance_id").asText(), "claimed_at", LeasesTable.byName().get("thebacknd-1").get("claimed_at"),
-            "expires_at", vm.path("expires_at").asText())),
+            "instance_id", vm.path("instance_id").asText(), "claimed_at", item.get("claimed_at"),
+            "expires_at", vm.path("expires_at").asText(),
+            // The timeline's stamps (requested, launched), as the VM's JSON shows them.
+            "at_requested", vm.path("timeline").path("requested").asText(), "at_launched", vm.path("timeline").path("launched").asText())),
         LeasesTable.byName());
+    assertTrue(item.get("at_requested").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), item.toString());
     Instant claimedAt = Instant.parse(LeasesTable.byName().get("thebacknd-1").get("claimed_at"));
     assertFalse(claimedAt.isAfter(Instant.now()));
   }
