@@ -27,6 +27,8 @@ let
     "deadline"
     "switch"
     "program"
+    "timings"
+    "pool"
     "boot"
     "spot"
     "status"

@@ -10,6 +10,7 @@
   aws.py untag INSTANCE_ID KEY         delete a tag
   aws.py metadata-tags INSTANCE_ID enabled|disabled
                                        allow or refuse the instance's tags in its instance metadata
+  aws.py pooled                        the live instances tagged thebacknd:pool, oldest first
 
 On EC2 the VM reads the cache with its instance profile; moto does not model instance
 profiles, so upload-cache gives the bucket a policy that lets anyone read its objects, and the
@@ -89,6 +90,17 @@ def metadata_tags(instance_id, state):
     client("ec2").modify_instance_metadata_options(InstanceId=instance_id, InstanceMetadataTags=state)
 
 
+def pooled():
+    """The live instances tagged thebacknd:pool (pending or running), one id a line, oldest first."""
+    pages = client("ec2").get_paginator("describe_instances").paginate(
+        Filters=[{"Name": "tag-key", "Values": ["thebacknd:pool"]},
+                 {"Name": "tag:thebacknd", "Values": ["true"]},
+                 {"Name": "instance-state-name", "Values": ["pending", "running"]}])
+    found = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+    for i in sorted(found, key=lambda i: (i["LaunchTime"], i["InstanceId"])):
+        print(i["InstanceId"])
+
+
 COMMANDS = {
     "image-id": image_id,
     "upload-cache": upload_cache,
@@ -98,6 +110,7 @@ COMMANDS = {
     "tag": tag,
     "untag": untag,
     "metadata-tags": metadata_tags,
+    "pooled": pooled,
 }
 
 if __name__ == "__main__":

@@ -83,13 +83,15 @@ lab_build() {
 }
 
 # lab_push PATH...: a fresh signing key, signs the closures, `nix copy`s them into a file:// cache
-# and uploads that to a moto bucket the agent then substitutes from over HTTP, path-style.
+# (NARs compressed with zstd, as build-toplevel.sh pushes: it decompresses several times faster
+# than Nix's default xz) and uploads that to a moto bucket the agent then substitutes from over
+# HTTP, path-style.
 lab_push() {
   nix-store --generate-binary-cache-key thebacknd-lab-1 "$lab_dir/signing.sec" "$lab_dir/signing.pub"
   lab_public_key=$(<"$lab_dir/signing.pub")
   nix store sign --recursive --key-file "$lab_dir/signing.sec" "$@" >>"$lab_dir/nix-copy.log" 2>&1 \
     || { cat "$lab_dir/nix-copy.log" >&2; die "nix store sign failed"; }
-  nix copy --to "file://$lab_dir/cache" "$@" 2>>"$lab_dir/nix-copy.log" \
+  nix copy --to "file://$lab_dir/cache?compression=zstd" "$@" 2>>"$lab_dir/nix-copy.log" \
     || { cat "$lab_dir/nix-copy.log" >&2; die "nix copy failed"; }
   lab_aws upload-cache "$lab_dir/cache" "$lab_bucket" >/dev/null
   lab_cache_url="$AWS_ENDPOINT_URL/$lab_bucket"
@@ -124,7 +126,7 @@ lab_leases_table() {
 # every user-data) names lab_api_host, 127.0.0.1 unless the QEMU lab sets the address its VM
 # reaches the API at.
 lab_serve() {
-  local port image secret jar="$repo_root/functions/target/thebacknd-functions.jar"
+  local jar="$repo_root/functions/target/thebacknd-functions.jar"
   # The launcher builds a missing jar; one older than the sources would test yesterday's code.
   if [[ -f $jar && -n $(find "$repo_root/functions/src/main" "$repo_root/functions/pom.xml" -newer "$jar" -print -quit) ]]; then
     log "the functions changed since $jar was built; rebuilding it"
@@ -133,21 +135,46 @@ lab_serve() {
   if [[ ! -f $jar ]]; then
     lab_cli --help >/dev/null # the launcher builds the jar on first use
   fi
-  port=$(free_port)
-  image=$(lab_aws image-id)
-  secret=$(head -c 24 /dev/urandom | base64)
-  lab_api_url="http://${lab_api_host:-127.0.0.1}:$port"
+  # One secret for the lab's life: a server started again (lab_serve_again) knows its VMs.
+  head -c 24 /dev/urandom | base64 >"$lab_dir/secret"
   lab_leases_table
   lab_aws create-bucket "$lab_output_bucket"
-  THEBACKND_SECRET=$secret THEBACKND_IMAGE_ID=$image THEBACKND_API_URL=$lab_api_url \
+  lab_serve_start
+}
+
+# lab_serve_start [NAME=VALUE]...: starts the server on a fresh port, with these settings on top
+# of the lab's (THEBACKND_POOL=t3.micro=2 …).
+lab_serve_start() {
+  local port image
+  port=$(free_port)
+  image=$(lab_aws image-id)
+  lab_api_url="http://${lab_api_host:-127.0.0.1}:$port"
+  env THEBACKND_SECRET="$(<"$lab_dir/secret")" THEBACKND_IMAGE_ID="$image" THEBACKND_API_URL="$lab_api_url" \
     THEBACKND_LEASES_TABLE=$lab_leases_table \
-    NIX_CACHE=$lab_cache_url NIX_TRUSTED_KEY=$lab_public_key \
+    NIX_CACHE="$lab_cache_url" NIX_TRUSTED_KEY="$lab_public_key" \
     THEBACKND_VERIFY_CACHE=true \
-    THEBACKND_OUTPUT_BUCKET=$lab_output_bucket THEBACKND_MAX_OUTPUT_KIB=$lab_max_output_kib \
-    "$repo_root/toplevel-scripts/thebacknd" serve --port "$port" >"$lab_dir/serve.log" 2>&1 &
+    THEBACKND_OUTPUT_BUCKET=$lab_output_bucket THEBACKND_MAX_OUTPUT_KIB="$lab_max_output_kib" \
+    "$@" "$repo_root/toplevel-scripts/thebacknd" serve --port "$port" >>"$lab_dir/serve.log" 2>&1 &
   lab_server_pid=$!
-  lab_wait_for_line "$lab_dir/serve.log" '^thebacknd: serving on ' 60 "$lab_server_pid" >/dev/null
+  lab_wait_for_server "$port"
   export THEBACKND_API_URL=$lab_api_url
+}
+
+# lab_wait_for_server PORT: waits (at most 60 s) for the server's line saying it serves on PORT.
+lab_wait_for_server() {
+  lab_wait_for_line "$lab_dir/serve.log" "^thebacknd: serving on .*:$1([^0-9]|\$)" 60 "$lab_server_pid" >/dev/null
+}
+
+# lab_serve_again [NAME=VALUE]...: the server stopped and started again with these settings (the
+# same secret, table and buckets: the VMs it launched carry on); a new port, a new
+# THEBACKND_API_URL.
+lab_serve_again() {
+  if [[ -n $lab_server_pid ]] && kill -0 "$lab_server_pid" 2>/dev/null; then
+    kill "$lab_server_pid" 2>/dev/null || true
+    wait "$lab_server_pid" 2>/dev/null || true
+  fi
+  lab_server_pid=""
+  lab_serve_start "$@"
 }
 
 # lab_imds_start: the loopback IMDSv2 stub, serving $lab_dir/imds, and instance tags from moto.
@@ -286,21 +313,73 @@ lab_fire_timer() {
 
 # lab_agent VMDIR ARGS...: the real agent against the lab. Its system profile lives in VMDIR, its
 # power-off only touches VMDIR/powered-off, and VMDIR/bin (lab_vm_commands) comes first on its PATH.
+# Its metadata service is VMDIR/imds-url's when there is one (lab_pool_vm), else the lab's stub.
+# Its uptime (/proc/uptime, the timings' boot_s) counts from the VM's first agent run, its
+# "power-on": it runs in a time namespace whose boot clock is set back by the host's uptime
+# then (where the kernel and this user allow one; else it sees the host's uptime).
 lab_agent() {
-  local vm=$1
+  local vm=$1 imds=$lab_imds_url uptime
+  local -a clock=()
   shift
   mkdir -p "$vm/profiles"
   lab_vm_commands "$vm"
+  [[ ! -f $vm/imds-url ]] || imds=$(<"$vm/imds-url")
+  if [[ ! -f $vm/powered-on ]]; then
+    read -r uptime _ </proc/uptime
+    echo "${uptime%.*}" >"$vm/powered-on"
+  fi
+  if unshare --time --boottime 0 true 2>/dev/null; then
+    clock=(unshare --time --boottime "-$(<"$vm/powered-on")")
+  fi
   PATH="$vm/bin:$PATH" \
-    THEBACKND_IMDS_URL=$lab_imds_url \
+    THEBACKND_IMDS_URL=$imds \
     THEBACKND_SYSTEM_PROFILE="$vm/profiles/system" \
     THEBACKND_POWEROFF="touch $vm/powered-off" \
-    "$repo_root/nixos-image/agent/thebacknd-agent" "$@"
+    "${clock[@]}" "$repo_root/nixos-image/agent/thebacknd-agent" "$@"
+}
+
+# lab_pool_vm INSTANCE_ID VMDIR [JQ_FILTER]: plays a pooled VM as EC2 would boot it: its own IMDS
+# stub (VMDIR/imds, so the lab's stub stays free for other VMs) serving the user-data the pool
+# launched it with (optionally rewritten by JQ_FILTER) and its tags from moto, and the agent's
+# `boot` in the background (its own process group, as its systemd unit; output in
+# VMDIR/agent.log). Sets lab_pool_pid and lab_pool_imds_pid: not to be called in a subshell.
+# lab_pool_vm_stop ends both.
+lab_pool_pid="" lab_pool_imds_pid=""
+lab_pool_vm() {
+  local id=$1 vm=$2 line
+  mkdir -p "$vm/imds/meta-data"
+  lab_aws user-data "$id" | jq -c "${3:-.}" >"$vm/imds/user-data"
+  printf '%s' "$id" >"$vm/imds/meta-data/instance-id"
+  printf 'on-demand' >"$vm/imds/meta-data/instance-life-cycle"
+  "$lab_python" "$repo_root/nixos-image/tests/imds-stub.py" --root "$vm/imds" \
+    --ec2-endpoint "$AWS_ENDPOINT_URL" >"$vm/imds.log" 2>&1 &
+  lab_pool_imds_pid=$!
+  line=$(lab_wait_for_line "$vm/imds.log" '^imds-stub: serving on ' 20 "$lab_pool_imds_pid")
+  echo "${line#imds-stub: serving on }" >"$vm/imds-url"
+  set -m
+  lab_agent "$vm" boot >>"$vm/agent.log" 2>&1 &
+  lab_pool_pid=$!
+  set +m
+}
+
+# lab_pool_vm_stop: stops the pooled VM's agent (SIGTERM to its group, as a shutdown would) and
+# its IMDS stub; safe to call twice.
+lab_pool_vm_stop() {
+  if [[ -n $lab_pool_pid ]] && kill -0 "$lab_pool_pid" 2>/dev/null; then
+    kill -TERM -- "-$lab_pool_pid" 2>/dev/null || true
+  fi
+  if [[ -n $lab_pool_pid ]]; then wait "$lab_pool_pid" 2>/dev/null || true; fi
+  if [[ -n $lab_pool_imds_pid ]] && kill -0 "$lab_pool_imds_pid" 2>/dev/null; then
+    kill "$lab_pool_imds_pid" 2>/dev/null || true
+    wait "$lab_pool_imds_pid" 2>/dev/null || true
+  fi
+  lab_pool_pid="" lab_pool_imds_pid=""
 }
 
 # lab_stop: stops what the lab started and forgets what it built; safe to call twice.
 lab_stop() {
   local pid
+  lab_pool_vm_stop
   for pid in "$lab_server_pid" "$lab_imds_pid"; do
     if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true

@@ -11,6 +11,8 @@ readonly api_max_backoff_seconds=30
 # last words: it comes right before the VM destroys itself, and waiting longer for the API
 # would keep the VM past its deadline, so it is tried as often as the destroy (api_attempts).
 readonly persistent_phases=" running pooled finished failed interrupted "
+# The phases whose report carries what the agent measured (timings.sh).
+readonly timed_phases=" running finished failed "
 
 # api_body [--arg NAME VALUE]...: the JSON body of a call to the API: {"vm_id", "vm_killcode"}
 # and one string field per --arg. The kill code reaches jq in its environment only.
@@ -21,7 +23,9 @@ api_body() {
 # api_post [--until-acknowledged] PATH JSON: prints the response body. Retries network errors,
 # 429 and 5xx: api_attempts times, or with --until-acknowledged for as long as it takes (backoff
 # doubling to api_max_backoff_seconds). Status 1 when the API refused (any other 4xx) or stayed
-# unreachable. The body goes through stdin so the kill code never shows on a command line.
+# unreachable; api_status is then the last HTTP status (empty when none came). The body goes
+# through stdin so the kill code never shows on a command line.
+api_status=""
 api_post() {
   local persistent=false path body attempt response code delay=1
   if [[ $1 == --until-acknowledged ]]; then persistent=true; shift; fi
@@ -32,6 +36,7 @@ api_post() {
       -w '\n%{http_code}' "$api_url$path" <<<"$body") || true
     code=${response##*$'\n'}
     response=${response%$'\n'*}
+    api_status=$code
     if [[ $code == 2[0-9][0-9] ]]; then
       printf '%s\n' "$response"
       return 0
@@ -55,19 +60,20 @@ api_post() {
 }
 
 # report PHASE [DETAIL [EXIT_CODE]]: tells the API how far this VM got (and how its program
-# exited). The persistent phases are sent until acknowledged; the others are tried a few times.
+# exited), with what `boot` measured for the timed phases. The persistent phases are sent until
+# acknowledged; the others are tried a few times.
 # Never fails the caller: a VM whose report the API refuses carries on (and its phase simply
 # stays stale in `thebacknd list`).
 report() {
-  local phase=$1 detail body exit_code=${3:-}
-  local -a how=()
+  local phase=$1 detail body exit_code=${3:-} timings=""
+  local -a how=() fields=()
   detail=$(one_line "${2:-}")
   log "phase: $phase${detail:+ ($detail)}"
-  if [[ -n $exit_code ]]; then
-    body=$(api_body --arg phase "$phase" --arg detail "$detail" --argjson exit_code "$exit_code")
-  else
-    body=$(api_body --arg phase "$phase" --arg detail "$detail")
-  fi
+  fields=(--arg phase "$phase" --arg detail "$detail")
+  if [[ -n $exit_code ]]; then fields+=(--argjson exit_code "$exit_code"); fi
+  if [[ $timed_phases == *" $phase "* ]]; then timings=$(timings_json); fi
+  if [[ -n $timings ]]; then fields+=(--argjson timings "$timings"); fi
+  body=$(api_body "${fields[@]}")
   if [[ $persistent_phases == *" $phase "* ]]; then how=(--until-acknowledged); fi
   api_post "${how[@]}" /report "$body" >/dev/null || log "could not report phase $phase; carrying on"
 }

@@ -53,6 +53,7 @@ cmd_boot() {
       *) usage >&2; exit 2 ;;
     esac
   done
+  timings_start
   report_unexpected_exit=true
   # The agent's lines from here on, for `thebacknd logs` (output.sh).
   log_spool=$tmp_dir/boot.log
@@ -68,16 +69,29 @@ cmd_boot() {
     verdict_reported=true
     log_spool=""
     log "already on $nix_toplevel; nothing to do"
+    # Nothing fetched or switched this time: the first boot's timings stand.
+    timings_measured=false
     report running "$nix_toplevel"
     return 0
   fi
-  # A toplevel's (or the base image's) output is this log, sent as it grows; a program's is the
-  # program's own (run_binary).
+  if [[ $pooled == true ]]; then
+    await_claim
+  else
+    report booting "$name"
+  fi
+  run_workload
+}
+
+# run_workload: this VM's workload (the user-data's, or a pooled VM's assignment from /claim),
+# from `fetching` to the verdict: a toplevel fetched and switched to, a program fetched and run,
+# or the base image as it is.
+run_workload() {
+  local rest
+  # A toplevel's (or the base image's) output is this log, sent as it grows (from its start); a
+  # program's is the program's own (run_binary).
   if [[ -z $nix_binary ]]; then
     stream_start "$log_spool"
   fi
-
-  report booting "$name"
   if [[ -z $nix_toplevel && -z $nix_binary ]]; then
     verdict_reported=true
     report running "the base image"

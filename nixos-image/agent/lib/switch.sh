@@ -22,20 +22,49 @@ on_toplevel() {
   [[ -z $running || $running == "$1" ]]
 }
 
+# How wide the fetch goes (settings of the Nix manual; how they act, from Nix's sources):
+#   http-connections 64       Nix's default is 25. Before fetching, nix-store --realise looks up
+#                             the closure's narinfos with a thread pool of that size
+#                             (Store::queryMissing), and curl keeps at most that many connections
+#                             open: for a closure of hundreds of small paths the cache's latency
+#                             per request, not the bandwidth, is what this bounds.
+#   max-substitution-jobs 32  Nix's default is 16 (Nix 2.16 and later; before, substitutions
+#                             counted against max-jobs). Each job downloads, decompresses and
+#                             writes one path, mostly waiting on the network for small paths.
+# The narinfos a realise reads are kept by Nix's disk cache (narinfo-cache-positive-ttl, a month
+# by default), so each is read once; only a miss is never cached (negative TTL 0 below): a path
+# pushed a moment after a miss is found at the next boot. These come before the module's
+# nixSettings, which may change them (a later --option wins).
+substitution_options() {
+  local version
+  substitution=(--option http-connections 64)
+  version=$(nix-store --version 2>/dev/null) || version=""
+  if [[ $version =~ ([0-9]+)\.([0-9]+) ]] && ((BASH_REMATCH[1] > 2 || BASH_REMATCH[2] >= 16)); then
+    substitution+=(--option max-substitution-jobs 32)
+  fi
+}
+
 # realise PATH: substitutes PATH's closure from the user-data's cache, trusting only the
 # user-data's key(s); Nix checks every path's signature itself (require-sigs). The module's extra
-# settings come first so they can never override these. Nix's progress streams to the console.
+# settings come before these so they can never override them. Nix's progress streams to the
+# console.
 realise() {
-  local path=$1 output=$tmp_dir/realise.log status=0 unsigned reason names="" key
+  local path=$1 output=$tmp_dir/realise.log status=0 unsigned reason names="" key started
+  local -a substitution
+  substitution_options
+  started=$(clock_micros)
   # (Less Nix's advice to add a GC root: the profile set right after is the root.)
-  nix-store --realise "$path" "${nix_options[@]}" \
+  nix-store --realise "$path" "${substitution[@]}" "${nix_options[@]}" \
     --option substituters "$nix_cache" \
     --option trusted-public-keys "$nix_trusted_key" \
     --option require-sigs true \
     --option narinfo-cache-negative-ttl 0 2>&1 \
     | { grep --line-buffered -v "you did not specify '--add-root'" || true; } \
     | tee "$output" | relay || status=$?
+  timing_fetch_s=$(seconds_since "$started")
+  count_fetched "$output"
   if ((status == 0)); then
+    log "fetched $timing_fetched_paths store path(s), $timing_fetched_bytes bytes, in ${timing_fetch_s}s"
     return 0
   fi
   # Say why in one line: Nix's own last line is only "build of … failed". Nix 2.8 (the tests)
@@ -140,17 +169,19 @@ log_failed_units() {
 }
 
 switch_to() {
-  local toplevel=$1 previous status=0 reason units unit journal
+  local toplevel=$1 previous status=0 reason units unit journal started
   step="checking $toplevel"
   if [[ ! -x $toplevel/bin/switch-to-configuration ]]; then
     fail "$toplevel is not a NixOS system: it has no bin/switch-to-configuration"
   fi
   previous=$(rollback_target "$toplevel")
   report switching "$toplevel"
+  started=$(clock_micros)
   step="setting the system profile"
-  set_profile "$toplevel" || fail "nix-env --set $system_profile failed: $profile_error"
+  set_profile "$toplevel" || { timing_switch_s=$(seconds_since "$started"); fail "nix-env --set $system_profile failed: $profile_error"; }
   step="running switch-to-configuration"
   switch_system "$toplevel" || status=$?
+  timing_switch_s=$(seconds_since "$started")
   if ((status == 0)); then
     verdict_reported=true
     report running "$toplevel"

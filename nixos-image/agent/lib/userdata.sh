@@ -10,6 +10,8 @@ program_args=()
 # How long a failed VM stays up (the API's THEBACKND_FAILED_KEEP_MINUTES, written into the
 # user-data); 15 when the user-data does not say (written by an API older than that setting).
 failed_keep_minutes=15
+# A warm-pool VM ("pool": true): no workload until a `create` claims it (pool.sh).
+pooled=false
 can_report=false
 
 # field NAME: the string value of NAME, empty for null or absent; status 1 for any other type.
@@ -91,6 +93,15 @@ check_user_data() {
     return 1
   fi
   failed_keep_minutes=$value
+  if ! pooled=$(jq -r '.pool // false | if type == "boolean" then . else error end' <<<"$user_data" 2>/dev/null); then
+    pooled=false
+    problem="pool must be true or false"
+    return 1
+  fi
+  if [[ $pooled == true ]] && ! jq -e '.nix_toplevel == null and .nix_binary == null and .nix_args == null'       <<<"$user_data" >/dev/null; then
+    problem="a pooled VM's user-data names no workload (it comes with the claim)"
+    return 1
+  fi
   if [[ -n $nix_toplevel && -n $nix_binary ]]; then
     problem="nix_toplevel and nix_binary are both set"
     return 1
