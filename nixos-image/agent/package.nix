@@ -7,6 +7,7 @@
   writeShellApplication,
   coreutils,
   curl,
+  git,
   gnugrep,
   gnused,
   jq,
@@ -27,6 +28,7 @@ let
     "deadline"
     "switch"
     "program"
+    "build"
     "boot"
     "spot"
     "status"
@@ -44,6 +46,7 @@ writeShellApplication {
   runtimeInputs = [
     coreutils # date, readlink, tr, cut, tail, tee, mktemp, rm, paste, sleep; stdbuf, dd, stat, od, truncate for the output stream
     curl
+    git # Nix fetches git+https:// and github: flakes (a build on the VM) with it
     gnugrep
     gnused
     jq

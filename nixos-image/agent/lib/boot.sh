@@ -37,7 +37,6 @@ keep_after_failure() {
 }
 
 cmd_boot() {
-  local rest
   while (($#)); do
     case $1 in
       --on-failure)
@@ -71,18 +70,35 @@ cmd_boot() {
     report running "$nix_toplevel"
     return 0
   fi
-  # A toplevel's (or the base image's) output is this log, sent as it grows; a program's is the
-  # program's own (run_binary).
-  if [[ -z $nix_binary ]]; then
+  # A toplevel's (or the base image's, or a build's here) output is this log, sent as it grows;
+  # a program's is the program's own (run_binary), and so is a Nix shell's command's.
+  if [[ -z $nix_binary ]] && ((${#nix_packages[@]} == 0)); then
     stream_start "$log_spool"
   fi
 
   report booting "$name"
-  if [[ -z $nix_toplevel && -z $nix_binary ]]; then
+  if [[ -z $nix_toplevel && -z $nix_binary && -z $nix_flake ]] && ((${#nix_packages[@]} == 0)); then
     verdict_reported=true
     report running "the base image"
     stream_end
     return 0
+  fi
+  run_workload
+}
+
+# run_workload: from `fetching` to the verdict, for whichever of nix_toplevel, nix_binary,
+# nix_flake and nix_packages is set (and nix_args).
+run_workload() {
+  local rest
+  if [[ -n $nix_flake ]]; then
+    report fetching "$nix_flake"
+    run_flake
+    return
+  fi
+  if ((${#nix_packages[@]})); then
+    report fetching "${nix_packages[*]/#/nixpkgs#}"
+    run_packages
+    return
   fi
   report fetching "${nix_toplevel:-$nix_binary}"
   step="fetching"

@@ -61,7 +61,7 @@ problem=""
 check_user_data() {
   local key value type_problem=""
   problem=""
-  for key in name nix_toplevel nix_binary nix_cache nix_trusted_key expires_at; do
+  for key in name nix_toplevel nix_binary nix_flake nix_cache nix_trusted_key expires_at; do
     if ! value=$(field "$key"); then
       value=""
       type_problem=${type_problem:-"$key must be a string"}
@@ -91,10 +91,6 @@ check_user_data() {
     return 1
   fi
   failed_keep_minutes=$value
-  if [[ -n $nix_toplevel && -n $nix_binary ]]; then
-    problem="nix_toplevel and nix_binary are both set"
-    return 1
-  fi
   # The program's argv, any bytes but NUL (which would end an argument), read NUL-separated.
   if ! jq -e --argjson max "$max_program_args" '.nix_args == null or ((.nix_args | type) == "array"
       and (.nix_args | length) <= $max and all(.nix_args[]; type == "string" and (explode | all(. != 0))))' \
@@ -103,8 +99,10 @@ check_user_data() {
     return 1
   fi
   mapfile -d '' -t program_args < <(jq -j '.nix_args // [] | .[] | (., "\u0000")' <<<"$user_data")
-  if ((${#program_args[@]})) && [[ -z $nix_binary ]]; then
-    problem="nix_args are a program's arguments, but there is no nix_binary"
+  # nix_flake, nix_packages, the upstream caches, and at most one workload (build.sh).
+  check_build_fields || return 1
+  if ((${#program_args[@]})) && [[ -z $nix_binary && -z $nix_flake ]] && ((${#nix_packages[@]} == 0)); then
+    problem="nix_args are a program's arguments, but there is no nix_binary, nix_flake or nix_packages"
     return 1
   fi
   if [[ -n $nix_toplevel ]]; then
@@ -115,7 +113,8 @@ check_user_data() {
     problem=$(binary_path_problem "$nix_binary")
     [[ -z $problem ]] || { problem="nix_binary: $problem"; return 1; }
   fi
-  if [[ -n $nix_toplevel || -n $nix_binary ]]; then
+  # A build here may go without the thebacknd cache (upstream caches only); given, it is checked.
+  if [[ -n $nix_toplevel || -n $nix_binary || -n $nix_cache ]]; then
     if [[ ! $nix_cache =~ ^(s3|https?)://[^[:space:]]+$ ]]; then
       problem="nix_cache must be an s3:// or http(s):// URL"
       return 1
