@@ -37,6 +37,7 @@ keep_after_failure() {
 }
 
 cmd_boot() {
+  local rest
   while (($#)); do
     case $1 in
       --on-failure)
@@ -70,26 +71,27 @@ cmd_boot() {
     report running "$nix_toplevel"
     return 0
   fi
-  # A toplevel's (or the base image's, or a build's here) output is this log, sent as it grows;
-  # a program's is the program's own (run_binary), and so is a Nix shell's command's.
+  report booting "$name"
+  run_workload
+}
+
+# run_workload: this VM's workload (the user-data's), from `fetching` to the verdict: a
+# toplevel fetched and switched to, a program fetched and run, a flake built here and then
+# switched to or run, a Nix shell's command run (build.sh), or the base image as it is.
+run_workload() {
+  local rest
+  # A toplevel's (or the base image's, or a build's here) output is this log, sent as it grows
+  # (from its start); a program's is the program's own (run_binary), and so is a Nix shell's
+  # command's.
   if [[ -z $nix_binary ]] && ((${#nix_packages[@]} == 0)); then
     stream_start "$log_spool"
   fi
-
-  report booting "$name"
   if [[ -z $nix_toplevel && -z $nix_binary && -z $nix_flake ]] && ((${#nix_packages[@]} == 0)); then
     verdict_reported=true
     report running "the base image"
     stream_end
     return 0
   fi
-  run_workload
-}
-
-# run_workload: from `fetching` to the verdict, for whichever of nix_toplevel, nix_binary,
-# nix_flake and nix_packages is set (and nix_args).
-run_workload() {
-  local rest
   if [[ -n $nix_flake ]]; then
     report fetching "$nix_flake"
     run_flake
