@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import thebacknd.cache.CacheLocation;
 import thebacknd.cache.TrustedKeys;
+import thebacknd.cache.UpstreamCache;
 import thebacknd.output.OutputLocation;
 
 /**
@@ -22,6 +23,10 @@ import thebacknd.output.OutputLocation;
  *
  * @param nixCache the cache URL as given (VMs get it in their user-data); {@code cacheLocation}
  *     is the same, parsed
+ * @param allowVmBuilds {@code THEBACKND_ALLOW_VM_BUILDS}: whether creates may ask a VM to build a
+ *     flake or realise packages (code no signature vouched for)
+ * @param upstreamCaches {@code THEBACKND_UPSTREAM_CACHES}: what such a build may substitute from
+ *     besides the thebacknd cache
  */
 public record Config(
     Optional<Secret> secret,
@@ -47,7 +52,9 @@ public record Config(
     int maxOutputKib,
     Duration bootTimeout,
     SpotFallback spotFallback,
-    Duration failedKeep) {
+    Duration failedKeep,
+    boolean allowVmBuilds,
+    List<UpstreamCache> upstreamCaches) {
 
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9][a-z0-9-]*\\.[a-z0-9]+");
   /** A DynamoDB table name, or a table ARN. */
@@ -108,7 +115,21 @@ public record Config(
         // 0 is allowed: a VM that has not reported is unresponsive at once (tests, impatient setups).
         Duration.ofMinutes(e.nonNegativeInt("THEBACKND_BOOT_TIMEOUT_MINUTES", 15)),
         spotFallback(e.optional("THEBACKND_SPOT_FALLBACK").orElse(SpotFallback.ON_DEMAND.wire())),
-        Duration.ofMinutes(e.positiveInt("THEBACKND_FAILED_KEEP_MINUTES", 15)));
+        Duration.ofMinutes(e.positiveInt("THEBACKND_FAILED_KEEP_MINUTES", 15)),
+        e.bool("THEBACKND_ALLOW_VM_BUILDS", false),
+        upstreamCaches("THEBACKND_UPSTREAM_CACHES", e.optional("THEBACKND_UPSTREAM_CACHES").orElse("")));
+  }
+
+  public Config {
+    upstreamCaches = List.copyOf(upstreamCaches);
+  }
+
+  private static List<UpstreamCache> upstreamCaches(String variable, String value) {
+    try {
+      return UpstreamCache.parseAll(value);
+    } catch (IllegalArgumentException invalid) {
+      throw new ConfigException(variable + " must be URL=KEY pairs separated by spaces: " + invalid.getMessage());
+    }
   }
 
   private static SpotFallback spotFallback(String value) {

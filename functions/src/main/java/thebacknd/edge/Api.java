@@ -2,6 +2,7 @@ package thebacknd.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +16,8 @@ import thebacknd.config.ConfigException;
 import thebacknd.output.OutputService;
 import thebacknd.vm.ConsoleService;
 import thebacknd.vm.CreateRequest;
+import thebacknd.vm.FlakeRef;
+import thebacknd.vm.NixPackages;
 import thebacknd.vm.Phase;
 import thebacknd.vm.VmService;
 import thebacknd.vm.Workload;
@@ -122,20 +125,10 @@ public final class Api {
 
   private ApiResponse create(String body, Optional<String> caller) {
     Fields f = Fields.of(
-        Json.parse(body), Set.of("nix_toplevel", "nix_binary", "args", "instance_type", "instance_types", "spot", "ttl_minutes"));
-    Optional<StorePath> toplevel = f.optionalString("nix_toplevel").map(p -> storePath("nix_toplevel", p));
-    Optional<BinaryPath> binary = f.optionalString("nix_binary").map(Api::binaryPath);
-    Optional<List<String>> args = f.optionalStrings("args");
-    if (toplevel.isPresent() && binary.isPresent()) {
-      throw Failure.badRequest("both_paths", "Give nix_toplevel or nix_binary, not both.");
-    }
-    if (args.isPresent() && binary.isEmpty()) {
-      throw Failure.badRequest("args_without_program", "args are a program's arguments: give them with nix_binary only.");
-    }
-    Workload workload =
-        toplevel.<Workload>map(Workload.Toplevel::new)
-            .or(() -> binary.map(b -> new Workload.Program(b, args.orElse(List.of()))))
-            .orElse(new Workload.BaseImage());
+        Json.parse(body),
+        Set.of("nix_toplevel", "nix_binary", "nix_flake", "nix_packages", "args", "instance_type", "instance_types", "spot",
+            "ttl_minutes"));
+    Workload workload = workload(f);
     Optional<String> instanceType = f.optionalString("instance_type");
     Optional<List<String>> instanceTypes = f.optionalStrings("instance_types");
     if (instanceType.isPresent() && instanceTypes.isPresent()) {
@@ -152,6 +145,74 @@ public final class Api {
             f.optionalInt("ttl_minutes"),
             caller);
     return ApiResponse.ok(201, Map.of("vm", vms.create(request)));
+  }
+
+  /**
+   * What a create asks the VM to run: at most one of {@code nix_toplevel}, {@code nix_binary},
+   * {@code nix_flake} and {@code nix_packages}; {@code args} with a program or a flake, and
+   * required (the command) with packages.
+   */
+  private static Workload workload(Fields f) {
+    Optional<String> toplevelText = f.optionalString("nix_toplevel");
+    Optional<String> binaryText = f.optionalString("nix_binary");
+    Optional<String> flakeText = f.optionalString("nix_flake");
+    Optional<List<String>> packageNames = f.optionalStrings("nix_packages");
+    Optional<List<String>> args = f.optionalStrings("args");
+    List<String> given = new ArrayList<>();
+    toplevelText.ifPresent(t -> given.add("nix_toplevel"));
+    binaryText.ifPresent(t -> given.add("nix_binary"));
+    flakeText.ifPresent(t -> given.add("nix_flake"));
+    packageNames.ifPresent(t -> given.add("nix_packages"));
+    if (given.size() > 1) {
+      throw Failure.badRequest(
+          "both_paths", "Give at most one of nix_toplevel, nix_binary, nix_flake and nix_packages, not " + String.join(" and ", given) + ".");
+    }
+    if (toplevelText.isPresent()) {
+      if (args.isPresent()) {
+        throw argsWithoutProgram();
+      }
+      return new Workload.Toplevel(storePath("nix_toplevel", toplevelText.get()));
+    }
+    if (binaryText.isPresent()) {
+      return new Workload.Program(binaryPath(binaryText.get()), args.orElse(List.of()));
+    }
+    if (flakeText.isPresent()) {
+      return new Workload.FlakeBuild(flakeRef(flakeText.get()), args.orElse(List.of()));
+    }
+    if (packageNames.isPresent()) {
+      NixPackages packages = nixPackages(packageNames.get());
+      if (args.isEmpty() || args.get().isEmpty()) {
+        throw Failure.badRequest(
+            "missing_command", "nix_packages needs args: the command to run with them on its PATH, then its arguments.");
+      }
+      return new Workload.Shell(packages, args.get());
+    }
+    if (args.isPresent()) {
+      throw argsWithoutProgram();
+    }
+    return new Workload.BaseImage();
+  }
+
+  private static Failure argsWithoutProgram() {
+    return Failure.badRequest(
+        "args_without_program", "args are a program's arguments: give them with nix_binary, nix_flake or nix_packages only.");
+  }
+
+  private static FlakeRef flakeRef(String text) {
+    try {
+      return FlakeRef.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw Failure.badRequest(
+          "invalid_flake_ref", "nix_flake \"" + Failure.excerpt(text, 80) + "\" is refused: " + e.getMessage() + ".");
+    }
+  }
+
+  private static NixPackages nixPackages(List<String> names) {
+    try {
+      return NixPackages.parse(names);
+    } catch (IllegalArgumentException e) {
+      throw Failure.badRequest("invalid_packages", "nix_packages: " + e.getMessage() + ".");
+    }
   }
 
   /**

@@ -291,7 +291,14 @@ public final class Fleet {
             exitCode(tags.get(VmTags.EXIT_CODE)),
             instance.instanceLifecycle() == InstanceLifecycleType.SPOT ? "spot" : "on-demand",
             ProgramArgs.fromTag(tags.get(VmTags.ARGS)),
-            blankToNull(tags.get(VmTags.OWNER))));
+            blankToNull(tags.get(VmTags.OWNER)),
+            blankToNull(tags.get(VmTags.FLAKE)),
+            packages(tags.get(VmTags.PACKAGES))));
+  }
+
+  /** A Nix shell's packages from their tag; null when absent or blank. */
+  private static List<String> packages(String tag) {
+    return tag == null || tag.isBlank() ? null : List.of(tag.trim().split(" +"));
   }
 
   private static Integer exitCode(String tag) {

@@ -50,6 +50,8 @@ public record Launch(
     workload.nixToplevel().ifPresent(p -> tags.put(VmTags.TOPLEVEL, p));
     workload.nixBinary().ifPresent(p -> tags.put(VmTags.BINARY, p));
     workload.nixArgs().flatMap(ProgramArgs::tagValue).ifPresent(a -> tags.put(VmTags.ARGS, a));
+    workload.nixFlake().map(FlakeRef::text).filter(VmTags::fits).ifPresent(f -> tags.put(VmTags.FLAKE, f));
+    workload.nixPackages().map(NixPackages::joined).filter(VmTags::fits).ifPresent(p -> tags.put(VmTags.PACKAGES, p));
     owner.ifPresent(o -> tags.put(VmTags.OWNER, VmTags.fitted(o)));
     return tags;
   }
@@ -67,6 +69,9 @@ public record Launch(
         settings.nixTrustedKey(),
         settings.apiUrl().toString(),
         expiresAt,
-        settings.failedKeepMinutes());
+        settings.failedKeepMinutes(),
+        workload.nixFlake().map(FlakeRef::text).orElse(null),
+        workload.nixPackages().map(NixPackages::names).orElse(null),
+        settings.upstreamCaches());
   }
 }

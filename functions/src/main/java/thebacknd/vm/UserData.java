@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import thebacknd.Failure;
 import thebacknd.Json;
+import thebacknd.cache.UpstreamCache;
 
 /**
  * The EC2 user-data a VM boots with (DESIGN §5, version 1). It names what to run and where to
@@ -15,6 +16,11 @@ import thebacknd.Json;
  * @param nixArgs a program's argv after its path; null when the VM runs no program
  * @param failedKeepMinutes how long the VM stays up after it reported {@code failed}
  *     ({@code THEBACKND_FAILED_KEEP_MINUTES}), then destroys itself
+ * @param nixFlake {@code FLAKEREF#ATTR} the VM builds; null unless it builds a flake
+ * @param nixPackages the nixpkgs attributes of a Nix shell ({@code nix_args} is its command);
+ *     null unless it runs one
+ * @param nixUpstreamCaches the caches (and their keys) a build on the VM may substitute from
+ *     besides {@code nix_cache}; empty when none
  */
 public record UserData(
     @JsonProperty("thebacknd") int version,
@@ -28,7 +34,14 @@ public record UserData(
     String nixTrustedKey,
     String apiUrl,
     Instant expiresAt,
-    int failedKeepMinutes) {
+    int failedKeepMinutes,
+    String nixFlake,
+    List<String> nixPackages,
+    List<UpstreamCache> nixUpstreamCaches) {
+
+  public UserData {
+    nixUpstreamCaches = nixUpstreamCaches == null ? List.of() : List.copyOf(nixUpstreamCaches);
+  }
 
   public static final int VERSION = 1;
   public static final int MAX_BYTES = 16 * 1024;

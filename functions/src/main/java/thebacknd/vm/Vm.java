@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
  *     fit a tag (the user-data holds them all) or the VM runs no program
  * @param owner who created it ({@code thebacknd:owner}: the caller's IAM ARN, or the local user);
  *     null when unknown (a direct Lambda invocation, a VM from before owners were recorded)
+ * @param nixFlake the flake it builds, from its {@code thebacknd:flake} tag; null when it builds
+ *     none or the reference did not fit a tag (the user-data holds it)
+ * @param nixPackages a Nix shell's packages, from its {@code thebacknd:packages} tag; null as
+ *     {@code nixFlake}
  */
 public record Vm(
     String name,
@@ -38,7 +42,9 @@ public record Vm(
     Integer exitCode,
     String lifecycle,
     List<String> args,
-    String owner) {
+    String owner,
+    String nixFlake,
+    List<String> nixPackages) {
 
   public static final String NAME_PREFIX = "thebacknd-";
   private static final Pattern NAME = Pattern.compile(NAME_PREFIX + "([1-9][0-9]{0,8})");
@@ -46,6 +52,7 @@ public record Vm(
   public Vm {
     publicIps = List.copyOf(publicIps);
     args = args == null ? null : List.copyOf(args);
+    nixPackages = nixPackages == null ? null : List.copyOf(nixPackages);
   }
 
   /**
@@ -55,7 +62,7 @@ public record Vm(
   Vm withDeadline(Instant deadline, Optional<DestroyReason> reason) {
     return new Vm(name, vmId, instanceId, state, instanceType, nixToplevel, nixBinary, launchedAt, deadline,
         reason.isPresent(), reason.map(DestroyReason::wire).orElse(null), publicIps, phase, phaseDetail, exitCode,
-        lifecycle, args, owner);
+        lifecycle, args, owner, nixFlake, nixPackages);
   }
 
   /**
@@ -64,7 +71,7 @@ public record Vm(
    */
   static Vm unseen(Lease lease, String instanceId, Instant expiresAt) {
     return new Vm(lease.name(), lease.vmId(), instanceId, "pending", null, null, null, lease.claimedAt(), expiresAt,
-        false, null, List.of(), null, null, null, null, null, null);
+        false, null, List.of(), null, null, null, null, null, null, null, null);
   }
 
   public static String nameFor(int number) {

@@ -61,6 +61,7 @@ final class VmCreation {
 
   Vm create(CreateRequest request) {
     Instant started = clock.instant();
+    requireVmBuildsAllowed(request.workload());
     LaunchSettings settings = launchSettings.get();
     Leases leases = this.leases.get();
     List<String> instanceTypes =
@@ -212,6 +213,17 @@ final class VmCreation {
           "toplevel_without_agent",
           "The closure of " + root.get() + " has no " + ClosureReport.AGENT_NAME + " package: import the thebacknd"
               + " flake's nixosModules.default (see docs/toplevels.md), or the VM loses its deadline at the next reboot.");
+    }
+  }
+
+  /** A build on the VM runs code no signature vouched for: only where the deployment opted in. */
+  private void requireVmBuildsAllowed(Workload workload) {
+    if (workload.buildsOnVm() && !config.allowVmBuilds()) {
+      throw new Failure(
+          Failure.Kind.FORBIDDEN,
+          "vm_builds_disabled",
+          "This deployment does not build on VMs (nix_flake, nix_packages): THEBACKND_ALLOW_VM_BUILDS is not true;"
+              + " build here and push instead (thebacknd run FLAKEREF#ATTR).");
     }
   }
 

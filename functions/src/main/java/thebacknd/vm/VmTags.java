@@ -22,12 +22,21 @@ public final class VmTags {
   public static final String OWNER = "thebacknd:owner";
   /** When the VM reported {@code failed}; its deadline then moved to at most THEBACKND_FAILED_KEEP_MINUTES later. */
   public static final String FAILED_AT = "thebacknd:failed-at";
+  /** A flake built on the VM ({@code FLAKEREF#ATTR}), set at launch when it fits a tag value. */
+  public static final String FLAKE = "thebacknd:flake";
+  /** A Nix shell's packages, joined by spaces, set at launch when they fit a tag value. */
+  public static final String PACKAGES = "thebacknd:packages";
   public static final int MAX_TAG_VALUE = 256;
 
   /** States in which a VM still exists; shutting-down and terminated ones are gone. */
   public static final List<String> LIVE_STATES = List.of("pending", "running", "stopping", "stopped");
 
   private VmTags() {}
+
+  /** Whether {@code value} fits a tag value as it is. */
+  public static boolean fits(String value) {
+    return value.length() <= MAX_TAG_VALUE;
+  }
 
   /**
    * What a VM says, as text a tag (and EC2's XML answers, and a terminal) can hold: control

@@ -36,7 +36,7 @@ class ApiRoutesTest extends MotoTest {
     assertEquals(
         new TreeSet<>(List.of("name", "vm_id", "instance_id", "state", "instance_type", "nix_toplevel", "nix_binary",
             "launched_at", "expires_at", "should_be_destroyed", "destroy_reason", "public_ips", "phase", "phase_detail",
-            "exit_code", "lifecycle", "args", "owner")),
+            "exit_code", "lifecycle", "args", "owner", "nix_flake", "nix_packages")),
         fields);
     assertEquals("thebacknd-1", vm.path("name").asText());
     assertTrue(vm.path("vm_id").asText().matches("[0-9a-f-]{36}"));

@@ -85,7 +85,10 @@ class LaunchRequestTest extends MotoTest {
     Set<String> fields = new TreeSet<>();
     userData.fieldNames().forEachRemaining(fields::add);
     assertEquals(new TreeSet<>(List.of("thebacknd", "vm_id", "vm_killcode", "name", "nix_toplevel", "nix_binary",
-        "nix_args", "nix_cache", "nix_trusted_key", "api_url", "expires_at", "failed_keep_minutes")), fields);
+        "nix_args", "nix_cache", "nix_trusted_key", "api_url", "expires_at", "failed_keep_minutes", "nix_flake", "nix_packages",
+        "nix_upstream_caches")), fields);
+    assertTrue(userData.path("nix_flake").isNull() && userData.path("nix_packages").isNull(), userDataText);
+    assertEquals(Json.parse("[]"), userData.path("nix_upstream_caches"));
     assertEquals(1, userData.path("thebacknd").asInt());
     assertEquals(vmId, userData.path("vm_id").asText());
     assertEquals(new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId), userData.path("vm_killcode").asText());
