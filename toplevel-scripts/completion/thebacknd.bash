@@ -16,8 +16,9 @@ _thebacknd() {
   done
   local options="" values="" file_values="" words="" files="" names=""
   case "$command" in
-    "") COMPREPLY=($(compgen -W "run list destroy destroy-all destroy-old extend logs console ssh serve cache completion -h --help -V --version" -- "$cur")); return ;;
-    "run") options="-A --attr --binary --type --spot --ttl --wait --wait-timeout --queue --queue-timeout --json --local --api-url -h --help" values="-A --attr --type --ttl --wait-timeout --queue-timeout --api-url" file_values="" words="" files="yes" names="" ;;
+    "") COMPREPLY=($(compgen -W "run shell list destroy destroy-all destroy-old extend logs console ssh serve cache completion -h --help -V --version" -- "$cur")); return ;;
+    "run") options="-A --attr --on-vm --binary --wait --type --spot --ttl --wait-timeout --queue --queue-timeout --json --local --api-url -h --help" values="-A --attr --type --ttl --wait-timeout --queue-timeout --api-url" file_values="" words="" files="yes" names="" ;;
+    "shell") options="--no-wait --type --spot --ttl --wait-timeout --queue --queue-timeout --json --local --api-url -h --help" values="--type --ttl --wait-timeout --queue-timeout --api-url" file_values="" words="" files="" names="" ;;
     "list") options="--mine --wide --json --local --api-url -h --help" values="--api-url" file_values="" words="" files="" names="" ;;
     "destroy") options="--dry-run --vm-id --json --local --api-url -h --help" values="--vm-id --api-url" file_values="" words="" files="" names="yes" ;;
     "destroy-all") options="--dry-run --mine -y --yes --json --local --api-url -h --help" values="--api-url" file_values="" words="" files="" names="" ;;

@@ -108,6 +108,19 @@ final class JsonValue implements Iterable<JsonValue> {
     return (int) asLong(0);
   }
 
+  /** A number (or a string holding one) as a double; null otherwise (also for NaN and infinities). */
+  Double asNumber() {
+    if (type != Type.NUMBER && type != Type.STRING) {
+      return null;
+    }
+    try {
+      double number = Double.parseDouble((String) value);
+      return Double.isFinite(number) ? number : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   boolean asBoolean(boolean whenNot) {
     return type == Type.BOOLEAN ? (Boolean) value : whenNot;
   }

@@ -32,6 +32,7 @@ public final class Main {
   /** Every command, in the order --help lists them. */
   static final List<Command> COMMANDS = List.of(
       new RunCommand(),
+      new ShellCommand(),
       new ListCommand(),
       new DestroyCommand(),
       new DestroyAllCommand(),

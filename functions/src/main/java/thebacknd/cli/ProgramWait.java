@@ -24,6 +24,7 @@ final class ProgramWait {
   private final Duration listEvery;
   private final Duration logsEvery;
   private final Duration timeout;
+  private boolean summarised;
 
   /**
    * @param quiet no phase lines (--json)
@@ -78,6 +79,9 @@ final class ProgramWait {
             return NOT_FINISHED;
           }
           started |= "running".equals(phase) || "finished".equals(phase);
+          if (started) {
+            summarise(vm);
+          }
           if ("failed".equals(phase)) {
             return failed(logs, vm, started);
           }
@@ -182,12 +186,23 @@ final class ProgramWait {
     if (!"finished".equals(lastPhase)) {
       phaseLine(watch.name(), "finished", "exit code " + exitCode);
     }
+    summarise(watch.lastSeen());
     if (!quiet) {
       err.println("thebacknd: " + watch.name() + " was vm_id " + Render.text(watch.lastSeen(), "vm_id")
           + " (its output stays readable: thebacknd logs --vm-id " + Render.text(watch.lastSeen(), "vm_id") + ")");
       err.flush();
     }
     return exitCode;
+  }
+
+  /** The ready summary line, once, as soon as the VM's time to ready is known. */
+  private void summarise(JsonValue vm) {
+    String line = summarised || quiet ? null : ReadySummary.line(vm);
+    if (line != null) {
+      summarised = true;
+      err.println(line);
+      err.flush();
+    }
   }
 
   private void phaseLine(String name, String phase, String detail) {

@@ -22,31 +22,48 @@ import thebacknd.edge.Route;
 
 final class RunCommand implements Command {
 
+  /** The options every way of launching takes (run's and shell's). */
+  static final List<Option> LAUNCH_OPTIONS = List.of(
+      Option.value("--type", "TYPE[,TYPE…]", "Instance type, or up to 5 in order of preference: the next is tried "
+          + "when EC2 has no capacity for one (each must be allowed by the service)."),
+      Option.flag("--spot", "Spot capacity first (about a third of the price; AWS may reclaim it); on demand "
+          + "when there is none, unless the service says otherwise."),
+      Option.value("--ttl", "MINUTES", "Lifetime in minutes before the VM destroys itself."),
+      Option.value("--wait-timeout", "MINUTES", "Give up waiting after this long (default: 15)."),
+      Option.flag("--queue", "At the cap of live VMs, wait for one to be free instead of failing."),
+      Option.value("--queue-timeout", "MINUTES", "With --queue, give up after this long (default: 10); nothing is launched then."),
+      Option.value("--poll-seconds", "SECONDS", "How often --wait reads the phase (default: 2).").hidden(),
+      Option.value("--logs-poll-millis", "MILLIS", "How often --wait reads a program's output (default: 500).").hidden());
+
   static final Spec SPEC = Spec.of("run", "Create a VM running a toplevel, a program or the base image.")
       .description(
           "Create a VM running PATH: a NixOS toplevel (/nix/store/…-nixos-system-…), a program "
-              + "inside a store path (/nix/store/…-hello/bin/hello), or nothing for the plain base image.",
+              + "inside a store path (/nix/store/…-hello/bin/hello), a flake output (FLAKEREF#ATTR), "
+              + "or nothing for the plain base image.",
+          "How PATH is read: a word that starts with /nix/store/, or a symlink (./result) that leads into "
+              + "the store, is a store path; a word with a # in it is a flake reference; with -A ATTR [FILE], "
+              + "the word is the Nix file ATTR is built from.",
           "With -A ATTR [FILE], build, sign and push it first (toplevel-scripts/build-toplevel.sh).",
+          "With FLAKEREF#ATTR (.#web, github:owner/repo#web, git+https://host/repo?ref=main#prog), the "
+              + "local Nix builds it (flakes turned on for its own calls), then it is signed and pushed as "
+              + "with -A. FLAKEREF#nixosConfigurations.NAME is that NixOS system's toplevel; any other "
+              + "attribute is a package, run as a program: its meta.mainProgram, else bin/ its pname.",
+          "With --on-vm FLAKEREF#ATTR, nothing is built here (no local Nix needed): the VM fetches and "
+              + "builds it (the service must allow VM builds). The reference must be one the VM can fetch: "
+              + "github:, gitlab:, sourcehut:, git+https://, git+ssh://, https:// (a tarball). --wait "
+              + "follows it as a program, or as a toplevel for nixosConfigurations.NAME.",
           "A program's ARGS follow PATH (after --, for any that starts with -) and become its argv. "
               + "run PROGRAM --wait prints the phases on stderr and the program's output on stdout as it "
               + "comes, and exits with the program's exit code (125 when thebacknd or the VM failed "
               + "before it finished).")
       .arguments(Argument.any("PATH [ARGS]",
-          "Store path to run (with -A: the Nix file to build from, before any --), then a program's arguments."))
+          "Store path or FLAKEREF#ATTR to run (with -A: the Nix file to build from, before any --), then a program's arguments."))
       .options(
           Option.value("-A, --attr", "ATTR", "Build this attribute of FILE (default ./default.nix) first."),
+          Option.flag("--on-vm", "Build FLAKEREF#ATTR on the VM instead of here."),
           Option.flag("--binary", "Treat PATH as a program even if it is a whole store path."),
-          Option.value("--type", "TYPE[,TYPE…]", "Instance type, or up to 5 in order of preference: the next is tried "
-              + "when EC2 has no capacity for one (each must be allowed by the service)."),
-          Option.flag("--spot", "Spot capacity first (about a third of the price; AWS may reclaim it); on demand "
-              + "when there is none, unless the service says otherwise."),
-          Option.value("--ttl", "MINUTES", "Lifetime in minutes before the VM destroys itself."),
-          Option.flag("--wait", "Show the VM's phases until it is running (or failed); for a program, its output and exit code."),
-          Option.value("--wait-timeout", "MINUTES", "Give up waiting after this long (default: 15)."),
-          Option.flag("--queue", "At the cap of live VMs, wait for one to be free instead of failing."),
-          Option.value("--queue-timeout", "MINUTES", "With --queue, give up after this long (default: 10); nothing is launched then."),
-          Option.value("--poll-seconds", "SECONDS", "How often --wait reads the phase (default: 2).").hidden(),
-          Option.value("--logs-poll-millis", "MILLIS", "How often --wait reads a program's output (default: 500).").hidden())
+          Option.flag("--wait", "Show the VM's phases until it is running (or failed); for a program, its output and exit code."))
+      .options(LAUNCH_OPTIONS)
       .options(ApiOptions.OPTIONS);
 
   @Override
@@ -56,16 +73,18 @@ final class RunCommand implements Command {
 
   @Override
   public int run(Invocation in) throws Exception {
-    return new Run(in).call();
+    return new Run(in, in.flag("--wait")).call();
   }
 
-  /** One run of the command: its options, read once, then create (and follow). */
-  private static final class Run {
+  /**
+   * One launch: its options (those of {@link #LAUNCH_OPTIONS}), read once, then create (and
+   * follow). {@code run} reads its PATH into the workload ({@link #call}); {@code shell} gives its
+   * own ({@link #launch}).
+   */
+  static final class Run {
 
     private final Invocation in;
     private final ApiOptions api;
-    private final String attr;
-    private final boolean binary;
     private final List<String> instanceTypes;
     private final boolean spot;
     private final Integer ttlMinutes;
@@ -79,15 +98,17 @@ final class RunCommand implements Command {
     private String path;
     private List<String> args = List.of();
 
-    Run(Invocation in) {
+    /** run's own options (null, false for shell). */
+    private String attr;
+    private boolean binary;
+
+    Run(Invocation in, boolean waitForPhase) {
       this.in = in;
       this.api = ApiOptions.of(in);
-      this.attr = in.value("--attr");
-      this.binary = in.flag("--binary");
       this.instanceTypes = instanceTypes(in.value("--type"));
       this.spot = in.flag("--spot");
       this.ttlMinutes = in.positiveValue("--ttl");
-      this.waitForPhase = in.flag("--wait");
+      this.waitForPhase = waitForPhase;
       this.waitTimeoutMinutes = in.positiveValue("--wait-timeout", 15);
       this.queue = in.flag("--queue");
       this.queueTimeoutMinutes = in.positiveValue("--queue-timeout", 10);
@@ -98,10 +119,40 @@ final class RunCommand implements Command {
       this.logsPollMillis = in.positiveValue("--logs-poll-millis", 500);
     }
 
+    /** {@code run}: PATH (a store path, FLAKEREF#ATTR, or -A's FILE) read into the workload, then launched. */
     int call() throws Exception {
+      attr = in.value("--attr");
+      binary = in.flag("--binary");
+      boolean onVm = in.flag("--on-vm");
       splitPositionals();
       Map<String, Object> body = new LinkedHashMap<>();
-      String target = attr != null ? build() : path == null ? null : StoreLinks.resolve(path);
+      String target;
+      if (attr != null) {
+        if (onVm) {
+          throw in.usage("--on-vm builds a FLAKEREF#ATTR on the VM; -A builds here");
+        }
+        target = build(List.of("-A", attr), path);
+      } else if (path == null) {
+        if (onVm) {
+          throw in.usage("--on-vm needs a FLAKEREF#ATTR");
+        }
+        target = null;
+      } else if (RunTarget.of(path) instanceof RunTarget.Flake flake) {
+        FlakeReference reference = flakeReference(flake.reference(), onVm);
+        if (onVm) {
+          body.put("nix_flake", reference.isSystem() ? reference.installable() : reference.toString());
+          if (!args.isEmpty()) {
+            body.put("args", args);
+          }
+          return launch(body, !reference.isSystem());
+        }
+        target = build(List.of("--flake", reference.toString()), null);
+      } else {
+        if (onVm) {
+          throw in.usage("--on-vm builds a FLAKEREF#ATTR on the VM; " + path + " is not one (a flake reference has a #)");
+        }
+        target = StoreLinks.resolve(path);
+      }
       boolean program = target != null && isBinary(target);
       if (target != null) {
         body.put(program ? "nix_binary" : "nix_toplevel", validated(target));
@@ -114,6 +165,23 @@ final class RunCommand implements Command {
         }
         body.put("args", args);
       }
+      return launch(body, program);
+    }
+
+    private FlakeReference flakeReference(String text, boolean onVm) {
+      try {
+        return FlakeReference.parse(text, onVm);
+      } catch (IllegalArgumentException e) {
+        throw in.usage("invalid flake reference " + Render.safe(text) + ": " + e.getMessage() + "; nothing was launched");
+      }
+    }
+
+    /**
+     * Creates the VM for {@code body} (its workload: nix_toplevel, nix_binary, nix_flake or
+     * nix_packages, with args) with the launch options, then follows it with --wait: a program
+     * to its exit code, anything else until it runs.
+     */
+    int launch(Map<String, Object> body, boolean program) throws Exception {
       if (instanceTypes.size() == 1) {
         body.put("instance_type", instanceTypes.get(0));
       } else if (!instanceTypes.isEmpty()) {
@@ -295,10 +363,18 @@ final class RunCommand implements Command {
       }
     }
 
-    /** Runs build-toplevel.sh; its last line of output is the store path it pushed. */
-    private String build() throws IOException, InterruptedException {
-      Path script = scriptsDir().resolve("build-toplevel.sh");
-      List<String> command = path == null ? List.of(script.toString(), "-A", attr) : List.of(script.toString(), "-A", attr, path);
+    /**
+     * Runs build-toplevel.sh with {@code options} ({@code -A ATTR}, {@code --flake REF#ATTR}) and
+     * {@code file} (or none); its last line of output is what to run: the store path it pushed, or
+     * the program in it.
+     */
+    private String build(List<String> options, String file) throws IOException, InterruptedException {
+      List<String> command = new ArrayList<>();
+      command.add(scriptsDir().resolve("build-toplevel.sh").toString());
+      command.addAll(options);
+      if (file != null) {
+        command.add(file);
+      }
       ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
       // The script reads NIX_SIGNING_KEY_FILE, NIX_CACHE…: from the environment this command was given.
       builder.environment().putAll(in.env());

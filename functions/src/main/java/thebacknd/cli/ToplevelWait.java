@@ -69,6 +69,12 @@ final class ToplevelWait {
         if (!json) {
           out.println(watch.name() + " is up: vm_id " + Render.text(vm, "vm_id") + ", until " + Render.text(vm, "expires_at")
               + " (" + Render.expiry(vm, Instant.now()) + ")");
+          out.flush();
+          String summary = ReadySummary.line(vm);
+          if (summary != null) {
+            err.println(summary);
+            err.flush();
+          }
         }
         yield end(vm, null);
       }

@@ -197,7 +197,9 @@ class TrustCliTest extends MotoTest {
     Result list = cli("list");
     assertFalse(list.out().chars().anyMatch(c -> c == 0x9b || c == 0x7f), list.out());
     Result json = cli("list", "--json");
-    assertEquals("csi \u009b2J del \u007f", Json.parse(json.out()).path("vms").get(0).path("phase_detail").asText(), "--json stays the API's");
+    // The API strips control characters from a detail before it stores it; --json prints what the API answered, as it came.
+    assertEquals(listed().get(0).path("phase_detail").asText(), Json.parse(json.out()).path("vms").get(0).path("phase_detail").asText(),
+        "--json stays the API's");
     assertEquals("csi \\x9b2J del \\x7f \\x1b[31m\\x07\\x00 tab\\x09", Render.safe("csi \u009b2J del \u007f \u001b[31m\u0007\u0000 tab\t"));
     assertEquals("line 1\nline\t2\n\\x1b]0;title\\x07", Render.safeLines("line 1\r\nline\t2\n\u001b]0;title\u0007"));
   }
