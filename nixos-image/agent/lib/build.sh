@@ -145,7 +145,7 @@ run_flake() {
   if [[ -e $out/bin/switch-to-configuration ]]; then
     step="checking $out"
     if ! nix-store --query --requisites "$out" | grep -qE '^/nix/store/[0-9a-z]{32}-thebacknd-agent'; then
-      fail "toplevel_without_agent: $out (built from $nix_flake) holds no thebacknd-agent path in its closure; it would lose its deadline at the next reboot"
+      fail "toplevel_without_agent: $out, built from $nix_flake, holds no thebacknd-agent path in its closure (it would lose its deadline at the next reboot)"
     fi
     switch_to "$out"
     stream_end

@@ -42,9 +42,12 @@ end_program_group() {
 # console_copy_start FILE: what FILE gains from now on, on the console: tail follows it until the watch
 # process (a stand-in for "not done yet") is gone, then prints the rest and exits.
 console_copy_start() {
+  local from
+  # Where FILE ends now, read here: in the background command it would race the program's writes.
+  from=$(($(stat -c %s "$1") + 1))
   sleep 2147483647 &
   console_watch_pid=$!
-  tail -c "+$(($(stat -c %s "$1") + 1))" --follow=descriptor --sleep-interval=0.2 --pid="$console_watch_pid" "$1" >&2 &
+  tail -c "+$from" --follow=descriptor --sleep-interval=0.2 --pid="$console_watch_pid" "$1" >&2 &
   console_pid=$!
 }
 
