@@ -10,13 +10,14 @@ _thebacknd() {
       -*) ;;
       *)
         if [[ -z "$command" ]]; then command="${COMP_WORDS[i]}"
+        elif [[ "$command" == pool ]]; then command="pool ${COMP_WORDS[i]}"
         elif [[ "$command" == cache ]]; then command="cache ${COMP_WORDS[i]}"
         else break; fi ;;
     esac
   done
   local options="" values="" file_values="" words="" files="" names=""
   case "$command" in
-    "") COMPREPLY=($(compgen -W "run shell list destroy destroy-all destroy-old extend logs console ssh serve cache completion -h --help -V --version" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "run shell list destroy destroy-all destroy-old extend pool logs console ssh serve cache completion -h --help -V --version" -- "$cur")); return ;;
     "run") options="-A --attr --on-vm --binary --wait --type --spot --ttl --wait-timeout --queue --queue-timeout --json --local --api-url -h --help" values="-A --attr --type --ttl --wait-timeout --queue-timeout --api-url" file_values="" words="" files="yes" names="" ;;
     "shell") options="--no-wait --type --spot --ttl --wait-timeout --queue --queue-timeout --json --local --api-url -h --help" values="--type --ttl --wait-timeout --queue-timeout --api-url" file_values="" words="" files="" names="" ;;
     "list") options="--mine --wide --json --local --api-url -h --help" values="--api-url" file_values="" words="" files="" names="" ;;
@@ -24,6 +25,8 @@ _thebacknd() {
     "destroy-all") options="--dry-run --mine -y --yes --json --local --api-url -h --help" values="--api-url" file_values="" words="" files="" names="" ;;
     "destroy-old") options="--dry-run --json --local --api-url -h --help" values="--api-url" file_values="" words="" files="" names="" ;;
     "extend") options="--ttl --vm-id --json --local --api-url -h --help" values="--ttl --vm-id --api-url" file_values="" words="" files="" names="yes" ;;
+    "pool") options="--json --local --api-url -h --help" values="--api-url" file_values="" words="fill" files="" names="" ;;
+    "pool fill") options="--dry-run --json --local --api-url -h --help" values="--api-url" file_values="" words="" files="" names="" ;;
     "logs") options="--vm-id -f --follow --timeout --json --local --api-url -h --help" values="--vm-id --timeout --api-url" file_values="" words="" files="" names="yes" ;;
     "console") options="--json --local --api-url -h --help" values="--api-url" file_values="" words="" files="" names="yes" ;;
     "ssh") options="-i --identity --json --local --api-url -h --help" values="--api-url" file_values="-i --identity" words="" files="" names="yes" ;;

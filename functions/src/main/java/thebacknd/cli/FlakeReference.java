@@ -1,17 +1,16 @@
 package thebacknd.cli;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Pattern;
+import thebacknd.vm.FlakeRef;
 
 /**
  * {@code FLAKEREF#ATTR}, checked before anything is built or launched. Built here, the reference is
  * anything the local Nix takes ({@code .#web}, {@code path:…}, {@code github:…}); built on the VM
- * ({@code run --on-vm}) it must be one the VM can fetch, the service's grammar: {@code github:},
- * {@code gitlab:}, {@code sourcehut:}, {@code git+https://}, {@code git+ssh://}, {@code https://}
- * (a tarball), and {@code git+http://} to a loopback host only. Either way: at most 1 KiB, no
+ * ({@code run --on-vm}) it must be one the VM can fetch, the service's grammar ({@link FlakeRef}):
+ * {@code github:}, {@code gitlab:}, {@code sourcehut:}, {@code git+https://}, {@code git+ssh://},
+ * {@code https://} (a tarball), and {@code git+http://} to a loopback host only. Either way: at most 1 KiB, no
  * whitespace or control character, one {@code #} and an attribute path after it.
  */
 record FlakeReference(String ref, String attr) {
@@ -22,10 +21,6 @@ record FlakeReference(String ref, String attr) {
   static final String TOPLEVEL = ".config.system.build.toplevel";
 
   private static final Pattern ATTR_PATH = Pattern.compile("[A-Za-z0-9_'+-]+(\\.[A-Za-z0-9_'+-]+)*");
-  /** {@code github:owner/repo[/ref][?dir=…&rev=…]}, and gitlab:, sourcehut: alike. */
-  private static final Pattern FORGE = Pattern.compile("[A-Za-z0-9._~-]+/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~/-]+)?(\\?[A-Za-z0-9._~/=&%-]*)?");
-  private static final List<String> FORGES = List.of("github:", "gitlab:", "sourcehut:");
-  private static final List<String> URLS = List.of("git+https://", "git+ssh://", "https://");
   private static final List<String> ON_THIS_MACHINE = List.of("path:", "file:", "git+file:", ".", "/", "~");
 
   /**
@@ -56,54 +51,23 @@ record FlakeReference(String ref, String attr) {
           : "'" + attr + "' is not an attribute path (names of letters, digits, _ ' + -, joined by dots)");
     }
     if (onVm) {
-      checkFetchableByTheVm(ref);
+      checkFetchableByTheVm(text, ref);
     }
     return new FlakeReference(ref, attr);
   }
 
-  private static void checkFetchableByTheVm(String ref) {
+  /**
+   * The service's own grammar ({@link FlakeRef}: JDK classes only, so the CLI's start-up stays
+   * light), after a plainer word for a path on this machine.
+   */
+  private static void checkFetchableByTheVm(String text, String ref) {
     for (String local : ON_THIS_MACHINE) {
       if (ref.startsWith(local)) {
         throw new IllegalArgumentException(ref + " is on this machine, which the VM cannot fetch from: build it here"
             + " (run without --on-vm), or push it to a Git host the VM can reach");
       }
     }
-    for (String forge : FORGES) {
-      if (ref.startsWith(forge)) {
-        if (!FORGE.matcher(ref.substring(forge.length())).matches()) {
-          throw new IllegalArgumentException(ref + " is not " + forge + "OWNER/REPO[/REF][?PARAMS]");
-        }
-        return;
-      }
-    }
-    for (String scheme : URLS) {
-      if (ref.startsWith(scheme)) {
-        host(ref);
-        return;
-      }
-    }
-    if (ref.startsWith("git+http://")) {
-      String host = host(ref);
-      if (!(host.equals("localhost") || host.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}"))) {
-        throw new IllegalArgumentException("git+http:// is for a loopback host only (127.0.0.0/8, localhost): use git+https://");
-      }
-      return;
-    }
-    throw new IllegalArgumentException("a VM builds only github:, gitlab:, sourcehut:, git+https://, git+ssh://, https:// (a tarball)"
-        + " and loopback git+http:// references; not " + ref);
-  }
-
-  /** The URL's host; the reference refused when it is not a URL with one. */
-  private static String host(String ref) {
-    try {
-      String host = new URI(ref).getHost();
-      if (host == null || host.isEmpty()) {
-        throw new IllegalArgumentException(ref + " names no host");
-      }
-      return host;
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(ref + " is not a URL: " + e.getReason());
-    }
+    FlakeRef.parse(text);
   }
 
   /**

@@ -37,7 +37,7 @@ final class Help {
   static String of(String command, Spec spec) {
     StringBuilder text = new StringBuilder("Usage: ").append(command);
     if (!spec.subcommands().isEmpty()) {
-      text.append(" COMMAND");
+      text.append(spec.runsAlone() ? " [COMMAND]" : " COMMAND");
     }
     if (!spec.options().isEmpty()) {
       text.append(" [OPTIONS]");

@@ -125,6 +125,11 @@ final class JsonValue implements Iterable<JsonValue> {
     return type == Type.BOOLEAN ? (Boolean) value : whenNot;
   }
 
+  /** An object's fields, in their order; nothing for anything else. */
+  Iterable<Map.Entry<String, JsonValue>> fields() {
+    return type == Type.OBJECT ? object().entrySet() : List.of();
+  }
+
   /** An array's elements; nothing for anything else. */
   @Override
   public Iterator<JsonValue> iterator() {

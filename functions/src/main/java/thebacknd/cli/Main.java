@@ -38,6 +38,7 @@ public final class Main {
       new DestroyAllCommand(),
       new DestroyOldCommand(),
       new ExtendCommand(),
+      new PoolCommand(),
       new LogsCommand(),
       new ConsoleCommand(),
       new SshCommand(),
@@ -121,7 +122,7 @@ public final class Main {
     List<String> rest = args.subList(1, args.size());
     while (!command.spec().subcommands().isEmpty()) {
       String next = rest.isEmpty() ? "" : rest.get(0);
-      if (next.equals("-h") || next.equals("--help")) {
+      if (next.equals("-h") || next.equals("--help") || (command.spec().runsAlone() && (next.isEmpty() || next.startsWith("-")))) {
         break;
       }
       Command sub = command.spec().subcommand(next).orElse(null);

@@ -24,12 +24,13 @@ record Spec(
     List<String> description,
     List<Option> options,
     List<Argument> arguments,
-    List<Command> subcommands) {
+    List<Command> subcommands,
+    boolean runsAlone) {
 
   static final Option HELP = Option.flag("-h, --help", "Show this help and exit.");
 
   static Spec of(String name, String summary) {
-    return new Spec(name, summary, List.of(), List.of(), List.of(), List.of());
+    return new Spec(name, summary, List.of(), List.of(), List.of(), List.of(), false);
   }
 
   /**
@@ -37,7 +38,7 @@ record Spec(
    * fit; one that starts with two spaces (an example) is shown as it is.
    */
   Spec description(String... paragraphs) {
-    return new Spec(name, summary, List.of(paragraphs), options, arguments, subcommands);
+    return new Spec(name, summary, List.of(paragraphs), options, arguments, subcommands, runsAlone);
   }
 
   Spec options(Option... more) {
@@ -47,17 +48,25 @@ record Spec(
   Spec options(List<Option> more) {
     List<Option> all = new ArrayList<>(options);
     all.addAll(more);
-    return new Spec(name, summary, description, List.copyOf(all), arguments, subcommands);
+    return new Spec(name, summary, description, List.copyOf(all), arguments, subcommands, runsAlone);
   }
 
   Spec arguments(Argument... more) {
     List<Argument> all = new ArrayList<>(arguments);
     all.addAll(Arrays.asList(more));
-    return new Spec(name, summary, description, options, List.copyOf(all), subcommands);
+    return new Spec(name, summary, description, options, List.copyOf(all), subcommands, runsAlone);
   }
 
   Spec subcommands(Command... commands) {
-    return new Spec(name, summary, description, options, arguments, List.of(commands));
+    return new Spec(name, summary, description, options, arguments, List.of(commands), runsAlone);
+  }
+
+  /**
+   * A group that is also a command of its own: {@code thebacknd pool} runs, {@code thebacknd
+   * pool fill} runs its subcommand. (A group otherwise needs a subcommand: {@code cache}.)
+   */
+  Spec runnableAlone() {
+    return new Spec(name, summary, description, options, arguments, subcommands, true);
   }
 
   /** The option one of whose names is {@code name} ({@code -f} or {@code --follow}). */

@@ -56,6 +56,58 @@ class BuildWhereItRunsCliTest extends MotoTest {
   }
 
   @Test
+  void runOnVmSendsTheFlakeReferenceAndTheProgramsArguments() {
+    Result run = cli("run", "--on-vm", "--json", "git+http://127.0.0.1:8080/flake.git#greet", "--", "Ada", "-n");
+    assertEquals(0, run.exit(), run.err());
+    JsonNode vm = Json.parse(run.out()).path("vm");
+    JsonNode userData = userData(vm.path("instance_id").asText());
+    assertEquals("git+http://127.0.0.1:8080/flake.git#greet", userData.path("nix_flake").asText());
+    assertEquals(List.of("Ada", "-n"), strings(userData.path("nix_args")));
+    assertTrue(userData.path("nix_toplevel").isNull() && userData.path("nix_binary").isNull() && userData.path("nix_packages").isNull(),
+        userData.toString());
+  }
+
+  @Test
+  void runOnVmOfANixosSystemSendsItsToplevel() {
+    Result run = cli("run", "--on-vm", "--json", "github:owner/repo#nixosConfigurations.web");
+    assertEquals(0, run.exit(), run.err());
+    JsonNode userData = userData(Json.parse(run.out()).path("vm").path("instance_id").asText());
+    assertEquals("github:owner/repo#nixosConfigurations.web.config.system.build.toplevel", userData.path("nix_flake").asText());
+  }
+
+  @Test
+  void shellSendsThePackagesAndTheCommand() {
+    Result shell = cli("shell", "--no-wait", "--json", "python3", "python3Packages.numpy", "--", "python3", "-c", "print(1)");
+    assertEquals(0, shell.exit(), shell.err());
+    JsonNode userData = userData(Json.parse(shell.out()).path("vm").path("instance_id").asText());
+    assertEquals(List.of("python3", "python3Packages.numpy"), strings(userData.path("nix_packages")));
+    assertEquals(List.of("python3", "-c", "print(1)"), strings(userData.path("nix_args")));
+
+    Result oneWord = cli("shell", "--no-wait", "--json", "cowsay", "cowsay", "hello");
+    assertEquals(0, oneWord.exit(), oneWord.err());
+    JsonNode second = userData(Json.parse(oneWord.out()).path("vm").path("instance_id").asText());
+    assertEquals(List.of("cowsay"), strings(second.path("nix_packages")), "without --, the first word is the one package");
+    assertEquals(List.of("cowsay", "hello"), strings(second.path("nix_args")));
+  }
+
+  /** shell waits by default, like run PROGRAM --wait: the output on stdout, the command's exit code. */
+  @Test
+  void shellWaitsForTheCommandAndExitsWithItsCode() throws Exception {
+    CompletableFuture<Result> shell = CompletableFuture.supplyAsync(() -> cli("shell", "--poll-seconds", "1", "--logs-poll-millis", "100",
+        "jq", "--", "jq", "--version"));
+    Poll.until(Duration.ofSeconds(30), () -> listed().size() == 1, "the VM to be created");
+    String vmId = listed().get(0).path("vm_id").asText();
+    report(vmId, "fetching");
+    report(vmId, "running");
+    call(Route.OUTPUT, Json.write(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "seq", 0, "text", "jq-1.6\n", "final", true)));
+    call(Route.REPORT, Json.write(Map.of("vm_id", vmId, "vm_killcode", code(vmId), "phase", "finished", "exit_code", 4)));
+    Result result = shell.get(60, TimeUnit.SECONDS);
+    assertEquals(4, result.exit(), result.err());
+    assertEquals("jq-1.6\n", result.out());
+    assertTrue(result.err().startsWith("Created thebacknd-1 (i-"), result.err());
+  }
+
+  @Test
   void everyMalformedReferenceOrPackageIsRefusedWithExit2AndNothingLaunched() {
     List<String[]> refused = new ArrayList<>();
     for (String ref : List.of(".#", "#greet", ".#a#b", ". #x", ".#a..b", ".#x\u001b[2J")) {

@@ -45,7 +45,11 @@ class CompletionTest {
         + "complete_line 'thebacknd extend --t'\n"
         + "complete_line 'thebacknd extend --ttl '\n"
         + "complete_line 'thebacknd run --sp'\n"
-        + "complete_line 'thebacknd list --mi'\n";
+        + "complete_line 'thebacknd list --mi'\n"
+        + "complete_line 'thebacknd sh'\n"
+        + "complete_line 'thebacknd pool '\n"
+        + "complete_line 'thebacknd pool fill --d'\n"
+        + "complete_line 'thebacknd run --on'\n";
     List<String> lines = shell(List.of("bash", "-c", driver)).lines().toList();
     assertTrue(lines.get(0).contains("-F _thebacknd thebacknd"), lines.get(0));
     assertEquals(List.of(
@@ -62,7 +66,11 @@ class CompletionTest {
         "thebacknd extend --t=>--ttl",
         "thebacknd extend --ttl =>",
         "thebacknd run --sp=>--spot",
-        "thebacknd list --mi=>--mine"), lines.subList(1, lines.size()));
+        "thebacknd list --mi=>--mine",
+        "thebacknd sh=>shell",
+        "thebacknd pool =>fill",
+        "thebacknd pool fill --d=>--dry-run",
+        "thebacknd run --on=>--on-vm"), lines.subList(1, lines.size()));
   }
 
   @Test
