@@ -259,7 +259,7 @@ post_batch() {
 }
 
 # chunk_length FILE OFFSET SIZE ENDING: how many bytes of FILE from OFFSET the next chunk takes
-# (left in tmp_dir/output.chunk): at most 64 KiB; a full chunk ends after its last newline when
+# (left in tmp_dir/output.chunk): at most 1 MiB; a full chunk ends after its last newline when
 # it has one; and, unless this is the end, never inside a UTF-8 character (whose halves would
 # each become U+FFFD). 0 when only the start of a character is there.
 chunk_length() {
