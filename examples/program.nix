@@ -20,17 +20,8 @@
 let
   thebacknd = import ../nixos-image { };
 
-  greet =
-    pkgs:
-    pkgs.writeShellScript "greet" ''
-      if (( $# < 1 )); then
-        echo "usage: greet NAME [EXIT-STATUS]" >&2
-        exit 2
-      fi
-      echo "Hello, $1, from $(${pkgs.coreutils}/bin/uname -n) ($(${pkgs.coreutils}/bin/uname -m))."
-      echo "This line goes to stderr: both streams come back, in order." >&2
-      exit "''${2:-0}"
-    '';
+  # The script (parts/greet.nix, shared with flake.nix) as the executable itself.
+  greet = pkgs: pkgs.writeShellScript "greet" (import ./parts/greet.nix pkgs);
 in
 {
   greet = greet thebacknd.legacyPackages.x86_64-linux;

@@ -1,7 +1,8 @@
 # services.thebacknd-agent: runs the thebacknd VM agent (agent/thebacknd-agent) on an EC2
 # instance launched by thebacknd's `create`, with the units of agent/units.nix (the deadline
 # timer, `boot`, the spot watcher: defined there once, as plain data, so the QEMU lab runs the
-# same ones), and with restrictMetadata the nftables table of agent/metadata-guard.nft (only
+# same ones), the flake registry's `nixpkgs` pinned to this system's own nixpkgs (for a Nix
+# shell on the VM), and with restrictMetadata the nftables table of agent/metadata-guard.nft (only
 # root reaches the instance metadata service).
 #
 # All must survive the switch the agent causes, including one to a toplevel that does not
@@ -148,6 +149,21 @@ in
     ];
 
     environment.systemPackages = [ cfg.package ];
+
+    # A Nix shell on the VM (nix_packages) realises `nixpkgs#P` through the system flake registry
+    # (/etc/nix/registry.json): its `nixpkgs` entry is pinned to the nixpkgs this system was built
+    # from, so nothing drifts and nothing is evaluated from the network. nixpkgs' own module
+    # (misc/nixpkgs-flake.nix) writes that entry from nixpkgs.flake.source, which
+    # nixpkgs.lib.nixosSystem sets for a flake; without flakes (default.nix) it would be null, so
+    # the same sources are named here, as a store path called "source" (the name Nix gives a
+    # path: flake it copies, so it copies nothing).
+    nixpkgs.flake.source = lib.mkDefault (
+      builtins.path {
+        path = pkgs.path;
+        name = "source";
+      }
+    );
+    nixpkgs.flake.setFlakeRegistry = true;
 
     # The units, and what only NixOS knows: restartIfChanged = false, so a new toplevel that
     # also has a unit, changed, leaves the running one be.

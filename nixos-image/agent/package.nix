@@ -7,6 +7,7 @@
   writeShellApplication,
   coreutils,
   curl,
+  git,
   gnugrep,
   gnused,
   jq,
@@ -29,6 +30,7 @@ let
     "program"
     "timings"
     "pool"
+    "build"
     "boot"
     "spot"
     "status"
@@ -46,6 +48,7 @@ writeShellApplication {
   runtimeInputs = [
     coreutils # date, readlink, tr, cut, tail, tee, mktemp, rm, paste, sleep; stdbuf, dd, stat, od, truncate for the output stream
     curl
+    git # Nix fetches git+https:// and github: flakes (a build on the VM) with it
     gnugrep
     gnused
     jq

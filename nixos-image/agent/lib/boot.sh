@@ -84,19 +84,31 @@ cmd_boot() {
 
 # run_workload: this VM's workload (the user-data's, or a pooled VM's assignment from /claim),
 # from `fetching` to the verdict: a toplevel fetched and switched to, a program fetched and run,
-# or the base image as it is.
+# a flake built here and then switched to or run, a Nix shell's command run (build.sh), or the
+# base image as it is.
 run_workload() {
   local rest
-  # A toplevel's (or the base image's) output is this log, sent as it grows (from its start); a
-  # program's is the program's own (run_binary).
-  if [[ -z $nix_binary ]]; then
+  # A toplevel's (or the base image's, or a build's here) output is this log, sent as it grows
+  # (from its start); a program's is the program's own (run_binary), and so is a Nix shell's
+  # command's.
+  if [[ -z $nix_binary ]] && ((${#nix_packages[@]} == 0)); then
     stream_start "$log_spool"
   fi
-  if [[ -z $nix_toplevel && -z $nix_binary ]]; then
+  if [[ -z $nix_toplevel && -z $nix_binary && -z $nix_flake ]] && ((${#nix_packages[@]} == 0)); then
     verdict_reported=true
     report running "the base image"
     stream_end
     return 0
+  fi
+  if [[ -n $nix_flake ]]; then
+    report fetching "$nix_flake"
+    run_flake
+    return
+  fi
+  if ((${#nix_packages[@]})); then
+    report fetching "${nix_packages[*]/#/nixpkgs#}"
+    run_packages
+    return
   fi
   report fetching "${nix_toplevel:-$nix_binary}"
   step="fetching"

@@ -8,19 +8,22 @@
 # stream and a sender beside the work reads it by offset and posts it in chunks, so a slow or
 # unreachable API never blocks the program or the boot.
 
-# POST /output: at most 64 KiB of text a chunk. The sender looks for new output
-# every 0.2 s and sends what it found at most every 0.5 s (at once when a whole chunk waits), so
-# a line reaches the API within about half a second and a chatty program costs two requests a
-# second. A chunk is tried until the API keeps it or refuses it for good (403, 409, 410, 413),
-# 0.5 s to 30 s apart, for as long as the VM lives.
-readonly output_chunk_bytes=65536
-readonly output_poll_seconds=0.2
-readonly output_interval_us=500000
+# POST /output: at most 1 MiB of text a chunk, and a body of at most 2 MiB (JSON's escapes grow
+# the text; a chunk whose body would be larger is cut shorter). The sender looks for new output
+# every 0.1 s and sends what it found at most every 0.25 s (at once when a whole chunk waits): a
+# trickle goes in small chunks, so a line reaches the API within about a quarter of a second and
+# a chatty program costs four requests a second; a flood goes in chunks of 1 MiB. A chunk is tried
+# until the API keeps it or refuses it for good (403, 409, 410, 413), 0.5 s to 30 s apart, for as
+# long as the VM lives.
+readonly output_chunk_bytes=1048576
+readonly output_max_body_bytes=2097152
+readonly output_poll_seconds=0.1
+readonly output_interval_us=250000
 readonly output_max_backoff_seconds=30
 # Chunks on their way at once (one curl, kept-alive connections): while a program floods, the
-# requests overlap. What waits is prepared and posted in batches of up to 16 chunks (1 MiB).
+# requests overlap. What waits is prepared and posted in batches of up to 8 chunks (8 MiB).
 readonly output_window=4
-readonly output_batch_chunks=16
+readonly output_batch_chunks=8
 
 sender_pid=""
 stream_ended=false
@@ -123,8 +126,10 @@ utf8_check_works() {
 }
 
 # The JSON escapes of a chunk's text, for sed -z on text without NUL: backslash, quote, and every
-# control character (U+0001 to U+001F).
+# control character (U+0001 to U+001F); the first five are all most output needs.
 json_escapes=(-e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\n/\\n/g' -e 's/\t/\\t/g' -e 's/\r/\\r/g')
+readonly json_common_escapes=${#json_escapes[@]}
+readonly other_controls=$'[\x01-\x08\x0b\x0c\x0e-\x1f]'
 for control in 1 2 3 4 5 6 7 8 11 12 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31; do
   printf -v control '%02x' "$control"
   json_escapes+=(-e "s/\\x$control/\\\\u00$control/g")
@@ -135,14 +140,15 @@ unset control
 # (SIZE its size now), numbered from SEQ, in batch_bodies; batch_consumed the bytes they take.
 # The fast path, for whole lines of valid UTF-8 without NUL (what programs print): one dd, two
 # greps and one split for the batch, one sed a chunk. Anything else goes one chunk at a time
-# through chunk_length and jq, which replaces invalid bytes with U+FFFD. Either way a chunk is at
-# most 64 KiB of text, a full one ends after a newline when it has one, and (unless this is the
-# end) no chunk ends inside a UTF-8 character.
+# through chunk_length and jq, which replaces invalid bytes with U+FFFD, as does a batch whose
+# escapes would make a body too large. Either way a chunk is at most 1 MiB of text in a body of
+# at most 2 MiB, a full one ends after a newline when it has one, and (unless this is the end) no
+# chunk ends inside a UTF-8 character.
 batch_bodies=() batch_consumed=0
 prepare_batch() {
   local file=$1 offset=$2 size=$3 ending=$4 seq=$5 region=$tmp_dir/output.region available length partial
-  local last piece body whole ended=0
-  local -a pieces
+  local last piece body whole ended=0 fits=true
+  local -a pieces escapes
   batch_bodies=() batch_consumed=0
   rm -f "$tmp_dir"/output.piece.* "$tmp_dir"/output.*.json "$tmp_dir"/output.*.json.response
   available=$((size - offset))
@@ -162,26 +168,32 @@ prepare_batch() {
       pieces=("$tmp_dir"/output.piece.*)
       # A line longer than a chunk is cut by split, perhaps inside a character: not this path.
       whole=$(tail -q -c 1 "${pieces[@]}" | tr -cd '\n' | wc -c)
+      escapes=("${json_escapes[@]:0:json_common_escapes}")
+      if LC_ALL=C grep -qa "$other_controls" "$region"; then escapes=("${json_escapes[@]}"); fi
       if ((whole + ended == ${#pieces[@]})); then
         for piece in "${pieces[@]}"; do
-          body=$tmp_dir/output.$seq.json
+          body=$tmp_dir/output.$((seq + ${#batch_bodies[@]})).json
           {
-            printf '{"vm_id":"%s","vm_killcode":"%s","seq":%d,"final":false,"text":"' "$vm_id" "$vm_killcode" "$seq"
-            sed -z "${json_escapes[@]}" "$piece"
+            printf '{"vm_id":"%s","vm_killcode":"%s","seq":%d,"final":false,"text":"' "$vm_id" "$vm_killcode" "$((seq + ${#batch_bodies[@]}))"
+            sed -z "${escapes[@]}" "$piece"
             printf '"}'
           } >"$body"
+          if (($(stat -c %s "$body") > output_max_body_bytes)); then fits=false; break; fi
           batch_bodies+=("$body")
-          seq=$((seq + 1))
         done
-        batch_consumed=$length
-        return 0
+        if [[ $fits == true ]]; then
+          batch_consumed=$length
+          return 0
+        fi
+        batch_bodies=()
       fi
     fi
   fi
   length=$(chunk_length "$file" "$offset" "$size" "$ending") || length=0
   ((length > 0)) || return 0
-  # Invalid bytes become U+FFFD (three bytes each): a chunk of them can outgrow 64 KiB as text.
-  # It is cut down before it gets its seq.
+  # Invalid bytes become U+FFFD (three bytes each): a chunk of them can outgrow 1 MiB as text, and
+  # escapes (six bytes for a control character) its body 2 MiB. It is cut down before it gets its
+  # seq.
   while ! output_body "$seq" false "$tmp_dir/output.chunk" "$tmp_dir/output.$seq.json" && ((length > 1)); do
     length=$((length / 2))
     truncate -s "$length" "$tmp_dir/output.chunk"
@@ -247,14 +259,14 @@ post_batch() {
 }
 
 # chunk_length FILE OFFSET SIZE ENDING: how many bytes of FILE from OFFSET the next chunk takes
-# (left in tmp_dir/output.chunk): at most 64 KiB; a full chunk ends after its last newline when
+# (left in tmp_dir/output.chunk): at most 1 MiB; a full chunk ends after its last newline when
 # it has one; and, unless this is the end, never inside a UTF-8 character (whose halves would
 # each become U+FFFD). 0 when only the start of a character is there.
 chunk_length() {
   local file=$1 offset=$2 size=$3 ending=$4 chunk=$tmp_dir/output.chunk available length partial last
   available=$((size - offset))
   length=$((available < output_chunk_bytes ? available : output_chunk_bytes))
-  dd if="$file" of="$chunk" iflag=skip_bytes,count_bytes skip="$offset" count="$length" bs=65536 status=none
+  dd if="$file" of="$chunk" iflag=skip_bytes,count_bytes skip="$offset" count="$length" bs=1M status=none
   # The last byte, and a dot so that a newline survives the command substitution (a NUL is
   # dropped, with a warning: it is not a newline either).
   { last=$(tail -c 1 "$chunk" && echo .); } 2>/dev/null
@@ -302,13 +314,14 @@ incomplete_utf8_tail() {
 }
 
 # output_body SEQ FINAL FILE BODY: writes the JSON of POST /output with FILE's bytes as text
-# (jq replaces invalid UTF-8 with U+FFFD) to BODY; status 1 when that text is over 64 KiB. The
-# kill code reaches jq in its environment only.
+# (jq replaces invalid UTF-8 with U+FFFD) to BODY; status 1 when that text is over 1 MiB or the
+# body over 2 MiB. The kill code reaches jq in its environment only.
 output_body() {
   killcode=$vm_killcode jq -nc --arg vm_id "$vm_id" --argjson seq "$1" --argjson final "$2" \
     --argjson max "$output_chunk_bytes" --rawfile text "$3" \
     'if ($text | utf8bytelength) > $max then error("too long")
-     else {vm_id: $vm_id, vm_killcode: env.killcode, seq: $seq, text: $text, final: $final} end' >"$4" 2>/dev/null
+     else {vm_id: $vm_id, vm_killcode: env.killcode, seq: $seq, text: $text, final: $final} end' >"$4" 2>/dev/null \
+    && (($(stat -c %s "$4") <= output_max_body_bytes))
 }
 
 # post_output SEQ BODY AGENT_PID: POST /output, with the same seq until the API keeps it (it

@@ -39,12 +39,15 @@ end_program_group() {
   program_group=""
 }
 
-# console_copy_start FILE: FILE, as it grows, on the console: tail follows it until the watch
+# console_copy_start FILE: what FILE gains from now on, on the console: tail follows it until the watch
 # process (a stand-in for "not done yet") is gone, then prints the rest and exits.
 console_copy_start() {
+  local from
+  # Where FILE ends now, read here: in the background command it would race the program's writes.
+  from=$(($(stat -c %s "$1") + 1))
   sleep 2147483647 &
   console_watch_pid=$!
-  tail -c +1 --follow=descriptor --sleep-interval=0.2 --pid="$console_watch_pid" "$1" >&2 &
+  tail -c "+$from" --follow=descriptor --sleep-interval=0.2 --pid="$console_watch_pid" "$1" >&2 &
   console_pid=$!
 }
 
@@ -77,9 +80,11 @@ run_binary() {
   report running "running $binary"
   step="running $binary"
   log "running $binary with ${#program_args[@]} argument(s); its output follows"
-  # From here on the stream is the program's alone.
+  # From here on the stream is the program's alone; after a build here it already sends the
+  # build's log, and the program's output follows that in the same file.
+  if [[ -n $sender_pid && -n $log_spool ]]; then output=$log_spool; fi
   log_spool=""
-  : >"$output"
+  : >>"$output"
   stream_start "$output"
   console_copy_start "$output"
   # setsid: its own session and process group (a background child of this shell is no group

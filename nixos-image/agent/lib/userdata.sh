@@ -63,7 +63,7 @@ problem=""
 check_user_data() {
   local key value type_problem=""
   problem=""
-  for key in name nix_toplevel nix_binary nix_cache nix_trusted_key expires_at; do
+  for key in name nix_toplevel nix_binary nix_flake nix_cache nix_trusted_key expires_at; do
     if ! value=$(field "$key"); then
       value=""
       type_problem=${type_problem:-"$key must be a string"}
@@ -98,12 +98,9 @@ check_user_data() {
     problem="pool must be true or false"
     return 1
   fi
-  if [[ $pooled == true ]] && ! jq -e '.nix_toplevel == null and .nix_binary == null and .nix_args == null'       <<<"$user_data" >/dev/null; then
+  if [[ $pooled == true ]] && ! jq -e '.nix_toplevel == null and .nix_binary == null and .nix_args == null
+      and .nix_flake == null and .nix_packages == null' <<<"$user_data" >/dev/null; then
     problem="a pooled VM's user-data names no workload (it comes with the claim)"
-    return 1
-  fi
-  if [[ -n $nix_toplevel && -n $nix_binary ]]; then
-    problem="nix_toplevel and nix_binary are both set"
     return 1
   fi
   # The program's argv, any bytes but NUL (which would end an argument), read NUL-separated.
@@ -114,8 +111,10 @@ check_user_data() {
     return 1
   fi
   mapfile -d '' -t program_args < <(jq -j '.nix_args // [] | .[] | (., "\u0000")' <<<"$user_data")
-  if ((${#program_args[@]})) && [[ -z $nix_binary ]]; then
-    problem="nix_args are a program's arguments, but there is no nix_binary"
+  # nix_flake, nix_packages, the upstream caches, and at most one workload (build.sh).
+  check_build_fields || return 1
+  if ((${#program_args[@]})) && [[ -z $nix_binary && -z $nix_flake ]] && ((${#nix_packages[@]} == 0)); then
+    problem="nix_args are a program's arguments, but there is no nix_binary, nix_flake or nix_packages"
     return 1
   fi
   if [[ -n $nix_toplevel ]]; then
@@ -126,7 +125,8 @@ check_user_data() {
     problem=$(binary_path_problem "$nix_binary")
     [[ -z $problem ]] || { problem="nix_binary: $problem"; return 1; }
   fi
-  if [[ -n $nix_toplevel || -n $nix_binary ]]; then
+  # A build here may go without the thebacknd cache (upstream caches only); given, it is checked.
+  if [[ -n $nix_toplevel || -n $nix_binary || -n $nix_cache ]]; then
     if [[ ! $nix_cache =~ ^(s3|https?)://[^[:space:]]+$ ]]; then
       problem="nix_cache must be an s3:// or http(s):// URL"
       return 1

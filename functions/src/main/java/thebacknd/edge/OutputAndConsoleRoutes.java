@@ -15,11 +15,8 @@ import thebacknd.vm.ConsoleService;
  */
 final class OutputAndConsoleRoutes {
 
-  /**
-   * The body limit of {@code POST /output}: a chunk's 64 KiB of text grows when JSON escapes it,
-   * at worst six-fold (a control character becomes {@code \u0001}), plus the other fields.
-   */
-  static final int OUTPUT_MAX_BODY_BYTES = 6 * OutputService.MAX_CHUNK_BYTES + 1024;
+  /** The body limit of {@code POST /output}: a chunk's text as JSON escapes it, and the other fields. */
+  static final int OUTPUT_MAX_BODY_BYTES = OutputService.MAX_BODY_BYTES;
 
   private final OutputService output;
   private final ConsoleService consoles;

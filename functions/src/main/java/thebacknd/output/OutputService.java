@@ -4,7 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,11 +30,25 @@ import thebacknd.vm.Vm;
  */
 public final class OutputService {
 
-  /** The most text one chunk may carry, in UTF-8 bytes (DESIGN §9). */
-  public static final int MAX_CHUNK_BYTES = 64 * 1024;
-  /** Per /logs answer: at most this many chunks, and about this much text (at least one chunk). */
+  /** The most text one chunk may carry, in UTF-8 bytes. */
+  public static final int MAX_CHUNK_BYTES = 1024 * 1024;
+  /**
+   * The largest body of {@code POST /output}: a chunk's text as JSON escapes it (at most 2 MiB;
+   * the agent cuts a chunk shorter when escaping would grow it past that) and the other fields.
+   * API Gateway passes the body to Lambda inside its event, as base64 (4/3) or as a JSON string
+   * (escaped again: at most twice as long), so the event stays under Lambda's 6 MB request limit.
+   */
+  public static final int MAX_BODY_BYTES = 2 * MAX_CHUNK_BYTES + 1024;
+  /**
+   * Per /logs answer: at most this many chunks, and about this much text as JSON escapes it (at
+   * least one chunk). Lambda's answer carries that JSON as a string, escaped again (at most twice
+   * as long): 5 MiB, under its 6 MB response limit.
+   */
   static final int PAGE_CHUNKS = 100;
-  static final int PAGE_BYTES = 1024 * 1024;
+  static final int PAGE_BYTES = 5 * 1024 * 1024 / 2;
+  /** Facts remembered by the warm function: names of vm_ids, and stored chunks' metadata. */
+  private static final int REMEMBERED_NAMES = 1024;
+  private static final int REMEMBERED_CHUNKS = 8192;
   /** The threads of the reads one request makes at once (a handful: HEADs, the lease, chunks). */
   private static final ExecutorService AT_ONCE = Executors.newCachedThreadPool(r -> {
     Thread thread = new Thread(r, "thebacknd-output-read");
@@ -55,6 +72,15 @@ public final class OutputService {
   private final Names names;
   private final Clock clock;
   private final long maxOutputBytes;
+  /** The name each vm_id was given (it never changes; its lease may be released). */
+  private final Remembered<String, String> nameOfVm = new Remembered<>(REMEMBERED_NAMES);
+  /** What stored chunks' metadata says (a chunk is written once, never rewritten). */
+  private final Remembered<ChunkOf, OutputStore.ChunkFacts> chunkFacts = new Remembered<>(REMEMBERED_CHUNKS);
+
+  /** The chunks this function is storing now, and whether each is the final one. */
+  private final Map<ChunkOf, Boolean> inFlight = new ConcurrentHashMap<>();
+
+  private record ChunkOf(String vmId, long seq) {}
 
   /**
    * @param kept where output is kept; without it (no THEBACKND_OUTPUT_BUCKET) /output and /logs
@@ -94,10 +120,22 @@ public final class OutputService {
           Failure.Kind.TOO_LARGE, "chunk_too_large",
           "A chunk carries at most " + MAX_CHUNK_BYTES + " bytes of text; chunk " + seq + " has " + bytes.length + ".");
     }
-    OutputStore s = store();
-    // Two reads at once: whether the VM still holds its lease, and the chunk before.
-    Future<Optional<Lease>> held = AT_ONCE.submit(() -> leases.get().ofVm(vmId));
-    Future<Optional<OutputStore.ChunkFacts>> previous = seq == 0 ? null : AT_ONCE.submit(() -> s.facts(vmId, seq - 1));
+    ChunkOf chunk = new ChunkOf(vmId, seq);
+    inFlight.put(chunk, isFinal);
+    try {
+      return keep(store(), chunk, bytes, isFinal);
+    } finally {
+      inFlight.remove(chunk);
+    }
+  }
+
+  private Accepted keep(OutputStore s, ChunkOf chunk, byte[] bytes, boolean isFinal) {
+    String vmId = chunk.vmId();
+    long seq = chunk.seq();
+    // Two reads at once: whether the VM still holds its lease, and the chunk before (unless
+    // remembered).
+    Future<Optional<Lease>> held = AT_ONCE.submit(() -> leaseOf(vmId));
+    Future<Optional<OutputStore.ChunkFacts>> previous = seq == 0 ? null : factsLater(s, vmId, seq - 1);
     Lease lease = awaitAll(held).orElseThrow(() -> new Failure(
         Failure.Kind.GONE, "vm_gone", "The VM " + vmId + " is gone (its name was released); its output is closed."));
     // The chunk before holds the running total when the chunks came in order: one HEAD. When
@@ -133,11 +171,54 @@ public final class OutputService {
     if (seq == 0) {
       s.keepName(lease.name(), vmId);
     }
-    s.putChunkIfAbsent(vmId, seq, bytes, through, isFinal);
+    if (s.putChunkIfAbsent(vmId, seq, bytes, through, isFinal)) {
+      chunkFacts.put(chunk, new OutputStore.ChunkFacts(
+          bytes.length,
+          through.filter(OutputStore.Through::exact).map(OutputStore.Through::bytes),
+          through.filter(t -> !t.exact()).map(OutputStore.Through::bytes),
+          isFinal));
+    }
     if (isFinal) {
       s.putFinal(vmId, seq);
     }
     return new Accepted(vmId, seq);
+  }
+
+  /**
+   * The lease {@code vmId} holds: one consistent GetItem of its name once this function knows the
+   * name, else a consistent Scan for the vm_id (which then tells the name). Empty once released.
+   */
+  private Optional<Lease> leaseOf(String vmId) {
+    Optional<Lease> byName = nameOfVm.get(vmId).flatMap(name -> leases.get().named(name)).filter(l -> vmId.equals(l.vmId()));
+    if (byName.isPresent()) {
+      return byName;
+    }
+    Optional<Lease> found = leases.get().ofVm(vmId);
+    found.ifPresent(l -> nameOfVm.put(vmId, l.name()));
+    return found;
+  }
+
+  /**
+   * What chunk {@code seq}'s metadata says, remembered or read by a HEAD (started now). A chunk
+   * this function is storing right now is not there yet, as a HEAD would say, without asking;
+   * unless it is the final one, which closes the output as if it were stored.
+   */
+  private Future<Optional<OutputStore.ChunkFacts>> factsLater(OutputStore s, String vmId, long seq) {
+    ChunkOf chunk = new ChunkOf(vmId, seq);
+    Optional<OutputStore.ChunkFacts> known = chunkFacts.get(chunk);
+    if (known.isPresent()) {
+      return CompletableFuture.completedFuture(known);
+    }
+    Boolean storing = inFlight.get(chunk);
+    if (storing != null) {
+      return CompletableFuture.completedFuture(
+          storing ? Optional.of(new OutputStore.ChunkFacts(0, Optional.empty(), Optional.empty(), true)) : Optional.empty());
+    }
+    return AT_ONCE.submit(() -> {
+      Optional<OutputStore.ChunkFacts> read = s.facts(vmId, seq);
+      read.ifPresent(f -> chunkFacts.put(chunk, f));
+      return read;
+    });
   }
 
   /** How far back a chunk looks for one holding a running total or a bound: beyond the agent's window. */
@@ -151,7 +232,7 @@ public final class OutputService {
    * rest of the way. Empty when none within
    * reach holds either. A stored final chunk before {@code seq} closes the output (409).
    */
-  private static Optional<OutputStore.Through> lookBack(
+  private Optional<OutputStore.Through> lookBack(
       OutputStore s, String vmId, long seq, Optional<OutputStore.ChunkFacts> previous) {
     List<Future<Optional<OutputStore.ChunkFacts>>> further = new ArrayList<>();
     long between = 0;
@@ -167,8 +248,7 @@ public final class OutputService {
           // The next round, read at once: the three before, then the rest of the way.
           long until = Math.max(oldest, index == 0 ? other - 2 : oldest);
           for (long ahead = other; ahead >= until; ahead--) {
-            long key = ahead;
-            further.add(AT_ONCE.submit(() -> s.facts(vmId, key)));
+            further.add(factsLater(s, vmId, ahead));
           }
         }
         facts = awaitAll(further.get(index));
@@ -229,14 +309,17 @@ public final class OutputService {
   public Logs logsByVmId(String vmId, long after) {
     KillCodes.requireVmId(vmId);
     requireAfter(after);
-    Optional<Vm> live = fleet.liveWithVmId(vmId, clock.instant()).stream().findFirst();
-    Page page = read(live.map(Vm::name).orElse(null), vmId, after);
+    // Which live VM has it (for its name), asked while the output is read.
+    Future<Optional<Vm>> liveRead = AT_ONCE.submit(() -> fleet.liveWithVmId(vmId, clock.instant()).stream().findFirst());
+    Page page = read(null, vmId, after);
+    Optional<Vm> live = awaitAll(liveRead);
     if (live.isEmpty() && after < 0 && page.nothingKept()) {
       throw new Failure(
           Failure.Kind.NOT_FOUND, "output_not_found",
           "No output is kept for vm_id " + vmId + " and no live VM has it (unknown, or expired from the output bucket).");
     }
-    return page.logs();
+    Logs logs = page.logs();
+    return new Logs(live.map(Vm::name).orElse(null), vmId, logs.chunks(), logs.next(), logs.done(), logs.exitCode());
   }
 
   private record Page(Logs logs, boolean nothingKept) {}
@@ -261,16 +344,45 @@ public final class OutputService {
       taken.add(chunk);
       bytes += chunk.bytes();
     }
-    List<Chunk> chunks = new ArrayList<>();
+    // The texts, the final seq and the exit code, read at once.
+    Future<Optional<Long>> finalSeq = listing.hasFinal() ? AT_ONCE.submit(() -> s.finalSeq(vmId)) : null;
+    Future<Optional<Long>> exitCodeRead = listing.hasExitCode() ? AT_ONCE.submit(() -> s.exitCode(vmId)) : null;
     List<String> texts = texts(s, taken);
+    List<Chunk> chunks = new ArrayList<>();
+    long escaped = 0;
     for (int i = 0; i < taken.size(); i++) {
+      // The answer's size is what JSON makes of the texts: escapes can grow them six-fold.
+      escaped += escapedLength(texts.get(i));
+      if (!chunks.isEmpty() && escaped > PAGE_BYTES) {
+        break;
+      }
       chunks.add(new Chunk(expected + i, texts.get(i)));
     }
-    long next = after + taken.size();
-    boolean done = listing.hasFinal() && s.finalSeq(vmId).map(f -> f <= next).orElse(false);
-    Integer exitCode = listing.hasExitCode() ? s.exitCode(vmId).map(Long::intValue).orElse(null) : null;
+    long next = after + chunks.size();
+    boolean done = finalSeq != null && awaitAll(finalSeq).map(f -> f <= next).orElse(false);
+    Integer exitCode = exitCodeRead == null ? null : awaitAll(exitCodeRead).map(Long::intValue).orElse(null);
     boolean nothingKept = listing.chunks().isEmpty() && !listing.hasFinal() && !listing.hasExitCode();
     return new Page(new Logs(name, vmId, chunks, next, done, exitCode), nothingKept);
+  }
+
+  /** The bytes of {@code text} as a JSON string (between its quotes), as Jackson writes it. */
+  static long escapedLength(String text) {
+    long length = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f') {
+        length += 2;
+      } else if (c < 0x20) {
+        length += 6;
+      } else if (c < 0x80) {
+        length += 1;
+      } else if (c < 0x800 || Character.isSurrogate(c)) {
+        length += 2; // a surrogate pair: four bytes together
+      } else {
+        length += 3;
+      }
+    }
+    return length;
   }
 
   /** The chunks' texts, read a few at a time: a long log of small chunks is many small reads. */

@@ -20,10 +20,11 @@ import thebacknd.vm.KillCodes;
 
 /**
  * The server side of a program's output, without the agent: BYTES of text posted to
- * {@code POST /output} in 64 KiB chunks, WINDOW on their way at once (the agent keeps four), through
+ * {@code POST /output} in chunks of CHUNK bytes (1 MiB, the most one carries, by default), WINDOW on
+ * their way at once (the agent keeps four), through
  * the Api the output function runs, against moto's S3 and DynamoDB. Prints the throughput and each
  * chunk's time in the function (p50, p95): what bounds an agent that sends as fast as it can.
- * Run by hand: {@code java -cp … thebacknd.bench.OutputBench [BYTES [WINDOW]]}.
+ * Run by hand: {@code java -cp … thebacknd.bench.OutputBench [BYTES [WINDOW [CHUNK]]]}.
  */
 public final class OutputBench {
 
@@ -37,11 +38,10 @@ public final class OutputBench {
     return per;
   }
 
-  private static final int CHUNK = 64 * 1024;
-
   public static void main(String[] args) throws Exception {
     long bytes = args.length > 0 ? Long.parseLong(args[0]) : 20_000_000L;
     int window = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+    int chunk = args.length > 2 ? Integer.parseInt(args[2]) : 1024 * 1024;
     Moto.reset();
     LeasesTable.ensure();
     Map<String, String> env = TestEnv.base();
@@ -56,7 +56,7 @@ public final class OutputBench {
       ApiResponse created = app.api().handle(Route.CREATE, "{\"nix_binary\": \"/nix/store/3r733qcrl5pn9a5l07cn9awh676aiics-hello-2.12/bin/hello\"}");
       String vmId = created.body().path("vm").path("vm_id").asText();
       String code = new KillCodes(() -> List.of(TestEnv.SECRET)).codeFor(vmId);
-      String text = "0123456789abcdef".repeat(CHUNK / 16 - 1) + "0123456789abcde\n";
+      String text = "0123456789abcdef".repeat(chunk / 16 - 1) + "0123456789abcde\n";
       int chunks = (int) Math.max(1, bytes / text.getBytes(StandardCharsets.UTF_8).length);
       List<Double> millis = Collections.synchronizedList(new ArrayList<>());
       ExecutorService pool = Executors.newFixedThreadPool(window);
@@ -82,8 +82,8 @@ public final class OutputBench {
       }
       double seconds = (System.nanoTime() - started) / 1e9;
       double megabytes = chunks * (double) text.length() / 1e6;
-      System.out.printf("POST /output: %d chunks of 64 KiB (%.1f MB), %d at once: %.2f s, %.2f MB/s%n",
-          chunks, megabytes, window, seconds, megabytes / seconds);
+      System.out.printf("POST /output: %d chunks of %d KiB (%.1f MB), %d at once: %.2f s, %.2f MB/s%n",
+          chunks, chunk / 1024, megabytes, window, seconds, megabytes / seconds);
       Bench.printPercentiles("time in the function per chunk", millis);
       System.out.printf("  requests per chunk: %s%n", perChunk(counter.requests(), chunks));
     } finally {
