@@ -82,6 +82,9 @@ public final class OutputService {
 
   private record Storing(long bytes, boolean isFinal) {}
 
+  /** The first seq of each VM this function refused as over the limit. */
+  private final Remembered<String, Long> refusedFrom = new Remembered<>(REMEMBERED_NAMES);
+
   private record ChunkOf(String vmId, long seq) {}
 
   /**
@@ -150,6 +153,14 @@ public final class OutputService {
     Optional<OutputStore.Through> behind = seq == 0 ? Optional.empty() : lookBack(s, vmId, seq, awaitAll(previous));
     long before;
     Optional<OutputStore.Through> through;
+    Optional<Long> refused = refusedFrom.get(vmId);
+    boolean emptyFinal = bytes.length == 0 && isFinal;
+    if (!emptyFinal && refused.isPresent() && seq > refused.get() && awaitAll(factsLater(s, vmId, refused.get())).isEmpty()) {
+      // After a chunk refused as over the limit and not sent again smaller: refused too, so that
+      // what is kept stays the start of the output (the agent may then fill the rest in smaller
+      // chunks from the refused one on).
+      throw tooLarge(vmId, seq);
+    }
     if (behind.isPresent() && behind.get().bytes() + bytes.length <= maxOutputBytes) {
       before = behind.get().bytes();
       through = Optional.of(new OutputStore.Through(before + bytes.length, behind.get().exact()));
@@ -167,10 +178,7 @@ public final class OutputService {
       through = stored.allBefore() ? Optional.of(new OutputStore.Through(stored.bytesBefore() + bytes.length, true)) : Optional.empty();
     }
     if (before + bytes.length > maxOutputBytes) {
-      throw new Failure(
-          Failure.Kind.TOO_LARGE, "output_too_large",
-          "This VM's output reached the limit of " + maxOutputBytes / 1024 + " KiB (THEBACKND_MAX_OUTPUT_KIB); chunk "
-              + seq + " was not kept.");
+      throw tooLarge(vmId, seq);
     }
     if (seq == 0) {
       s.keepName(lease.name(), vmId);
@@ -188,6 +196,14 @@ public final class OutputService {
       s.putFinal(vmId, seq);
     }
     return new Accepted(vmId, seq);
+  }
+
+  private Failure tooLarge(String vmId, long seq) {
+    refusedFrom.put(vmId, Math.min(seq, refusedFrom.get(vmId).orElse(seq)));
+    return new Failure(
+        Failure.Kind.TOO_LARGE, "output_too_large",
+        "This VM's output reached the limit of " + maxOutputBytes / 1024 + " KiB (THEBACKND_MAX_OUTPUT_KIB); chunk "
+            + seq + " was not kept.");
   }
 
   /** The bytes of the chunks before {@code chunk} of the same VM this function is storing right now. */
