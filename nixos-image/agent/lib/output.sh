@@ -16,6 +16,9 @@
 # until the API keeps it or refuses it for good (403, 409, 410, 413), 0.5 s to 30 s apart, for as
 # long as the VM lives.
 readonly output_chunk_bytes=1048576
+# Past a 413 for a chunk of 1 MiB, what may still fit goes in chunks of 64 KiB.
+readonly output_small_chunk_bytes=65536
+chunk_bytes=$output_chunk_bytes
 readonly output_max_body_bytes=2097152
 readonly output_poll_seconds=0.1
 readonly output_interval_us=250000
@@ -66,15 +69,16 @@ output_may_retry() {
 # tmp_dir/output.end exists or the agent is gone, the rest and an empty final chunk. What waits
 # is sent as a batch of up to output_batch_chunks chunks, posted together by one curl (up to
 # output_window at once, on kept-alive connections; the API keeps chunks by seq, in any order).
-# A 413 (the API keeps no more) stops the sending, and the final chunk then takes the first seq
-# that was not kept, so the output ends cleanly there. A 403, 409 (the output is closed) or 410
+# A 413 (the API keeps no more) for a chunk of 1 MiB after which nothing was kept switches to
+# chunks of 64 KiB from that chunk on; a 413 then stops the sending, and the final chunk takes
+# the first seq that was not kept, so the output ends cleanly there. A 403, 409 (the output is closed) or 410
 # (the VM is gone) stops it for good. The console keeps everything either way.
 output_sender() {
-  local file=$1 agent=$2 offset=0 seq=0 size ending=false last_send=0 now
+  local file=$1 agent=$2 offset=0 seq=0 size ending=false last_send=0 now i
   # The agent ends the sender; a shutdown's SIGTERM stops the agent, which then does.
   trap '' TERM INT
   log_spool=""
-  batch_stop_seq="" batch_stop_status=0
+  batch_stop_seq="" batch_stop_status=0 batch_last_kept=-1
   utf8_check_works || log "this system has no C.UTF-8 locale: every chunk goes through jq (slower)"
 
   while [[ -z $batch_stop_seq ]]; do
@@ -82,13 +86,20 @@ output_sender() {
     size=$(stat -c %s "$file" 2>/dev/null) || size=$offset
     now=${EPOCHREALTIME/./}
     # Send when a whole chunk waits, when output waited long enough, and at the end.
-    if ((size - offset >= output_chunk_bytes)) \
+    if ((size - offset >= chunk_bytes)) \
       || ((size > offset)) && [[ $ending == true ]] \
       || ((size > offset && now - last_send >= output_interval_us)); then
       while ((size > offset)) && [[ -z $batch_stop_seq ]]; do
         prepare_batch "$file" "$offset" "$size" "$ending" "$seq"
         ((${#batch_bodies[@]})) || break # only the start of a character: it waits for the rest
         post_batch "$seq" "$agent"
+        if [[ $batch_stop_status == 2 ]] && ((chunk_bytes > output_small_chunk_bytes && batch_last_kept < batch_stop_seq)); then
+          # A large chunk did not fit and nothing after it was kept: from it on, what still fits
+          # goes in small chunks, so the output is kept up to within 64 KiB of the limit.
+          for ((i = 0; i < batch_stop_seq - seq; i++)); do offset=$((offset + batch_lengths[i])); done
+          seq=$batch_stop_seq batch_stop_seq="" batch_stop_status=0 chunk_bytes=$output_small_chunk_bytes
+          continue
+        fi
         offset=$((offset + batch_consumed))
         seq=$((seq + ${#batch_bodies[@]}))
       done
@@ -144,15 +155,15 @@ unset control
 # escapes would make a body too large. Either way a chunk is at most 1 MiB of text in a body of
 # at most 2 MiB, a full one ends after a newline when it has one, and (unless this is the end) no
 # chunk ends inside a UTF-8 character.
-batch_bodies=() batch_consumed=0
+batch_bodies=() batch_lengths=() batch_consumed=0
 prepare_batch() {
   local file=$1 offset=$2 size=$3 ending=$4 seq=$5 region=$tmp_dir/output.region available length partial
   local last piece body whole ended=0 fits=true
   local -a pieces escapes
-  batch_bodies=() batch_consumed=0
+  batch_bodies=() batch_lengths=() batch_consumed=0
   rm -f "$tmp_dir"/output.piece.* "$tmp_dir"/output.*.json "$tmp_dir"/output.*.json.response
   available=$((size - offset))
-  length=$((available < output_batch_chunks * output_chunk_bytes ? available : output_batch_chunks * output_chunk_bytes))
+  length=$((available < output_batch_chunks * chunk_bytes ? available : output_batch_chunks * chunk_bytes))
   if utf8_check_works; then
     dd if="$file" of="$region" iflag=skip_bytes,count_bytes skip="$offset" count="$length" bs=1M status=none
     { last=$(tail -c 1 "$region" && echo .); } 2>/dev/null
@@ -164,7 +175,7 @@ prepare_batch() {
       ended=1 # the last piece ends without a newline: the end of the output
     fi
     if ((length > 0)) && ! LC_ALL=C.UTF-8 grep -qaxv '.*' "$region" && [[ $(grep -caz '' "$region") == 1 ]]; then
-      split -C "$output_chunk_bytes" -d -a 4 "$region" "$tmp_dir/output.piece."
+      split -C "$chunk_bytes" -d -a 4 "$region" "$tmp_dir/output.piece."
       pieces=("$tmp_dir"/output.piece.*)
       # A line longer than a chunk is cut by split, perhaps inside a character: not this path.
       whole=$(tail -q -c 1 "${pieces[@]}" | tr -cd '\n' | wc -c)
@@ -180,12 +191,13 @@ prepare_batch() {
           } >"$body"
           if (($(stat -c %s "$body") > output_max_body_bytes)); then fits=false; break; fi
           batch_bodies+=("$body")
+          batch_lengths+=("$(stat -c %s "$piece")")
         done
         if [[ $fits == true ]]; then
           batch_consumed=$length
           return 0
         fi
-        batch_bodies=()
+        batch_bodies=() batch_lengths=()
       fi
     fi
   fi
@@ -198,16 +210,17 @@ prepare_batch() {
     length=$((length / 2))
     truncate -s "$length" "$tmp_dir/output.chunk"
   done
-  batch_bodies=("$tmp_dir/output.$seq.json")
+  batch_bodies=("$tmp_dir/output.$seq.json") batch_lengths=("$length")
   batch_consumed=$length
 }
 
 # post_batch SEQ AGENT_PID: posts batch_bodies (seq SEQ on) with one curl, output_window at once,
 # and again the ones not kept, with backoff, for as long as output_may_retry. Sets
 # batch_stop_seq (the first seq refused for good or given up) and batch_stop_status (2: 413,
-# 3: 403, 409 or 410, 1: given up).
+# 3: 403, 409 or 410, 1: given up); batch_last_kept the last seq kept (-1: none).
 post_batch() {
   local first=$1 agent=$2 i code file attempt delay=0.5 seq status
+  batch_last_kept=-1
   local -a pending=() args=() retry=()
   local -A codes=()
   for ((i = 0; i < ${#batch_bodies[@]}; i++)); do pending+=("$i"); done
@@ -229,7 +242,7 @@ post_batch() {
       code=${codes[${batch_bodies[i]}.response]:-000}
       status=""
       case $code in
-        2??) ;;
+        2??) ((seq <= batch_last_kept)) || batch_last_kept=$seq ;;
         413) status=2 ;;
         403 | 409 | 410)
           log "POST /output refused chunk $seq for good: HTTP $code $(jq -r '.error | "\(.code? // ""): \(.message? // "")"' "${batch_bodies[i]}.response" 2>/dev/null || true)"
@@ -265,7 +278,7 @@ post_batch() {
 chunk_length() {
   local file=$1 offset=$2 size=$3 ending=$4 chunk=$tmp_dir/output.chunk available length partial last
   available=$((size - offset))
-  length=$((available < output_chunk_bytes ? available : output_chunk_bytes))
+  length=$((available < chunk_bytes ? available : chunk_bytes))
   dd if="$file" of="$chunk" iflag=skip_bytes,count_bytes skip="$offset" count="$length" bs=1M status=none
   # The last byte, and a dot so that a newline survives the command substitution (a NUL is
   # dropped, with a warning: it is not a newline either).
@@ -274,7 +287,7 @@ chunk_length() {
     printf '%s\n' "$length" # ends after a newline: whole lines, whole characters
     return
   fi
-  if ((length == output_chunk_bytes && available > length)); then
+  if ((length == chunk_bytes && available > length)); then
     partial=$(tail -n 1 "$chunk" | wc -c)
     if ((partial < length)); then
       truncate -s "$((length - partial))" "$chunk"
@@ -318,7 +331,7 @@ incomplete_utf8_tail() {
 # body over 2 MiB. The kill code reaches jq in its environment only.
 output_body() {
   killcode=$vm_killcode jq -nc --arg vm_id "$vm_id" --argjson seq "$1" --argjson final "$2" \
-    --argjson max "$output_chunk_bytes" --rawfile text "$3" \
+    --argjson max "$chunk_bytes" --rawfile text "$3" \
     'if ($text | utf8bytelength) > $max then error("too long")
      else {vm_id: $vm_id, vm_killcode: env.killcode, seq: $seq, text: $text, final: $final} end' >"$4" 2>/dev/null \
     && (($(stat -c %s "$4") <= output_max_body_bytes))

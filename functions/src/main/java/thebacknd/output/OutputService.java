@@ -77,8 +77,13 @@ public final class OutputService {
   /** What stored chunks' metadata says (a chunk is written once, never rewritten). */
   private final Remembered<ChunkOf, OutputStore.ChunkFacts> chunkFacts = new Remembered<>(REMEMBERED_CHUNKS);
 
-  /** The chunks this function is storing now, and whether each is the final one. */
-  private final Map<ChunkOf, Boolean> inFlight = new ConcurrentHashMap<>();
+  /** The chunks this function is storing now: their bytes, and whether each is the final one. */
+  private final Map<ChunkOf, Storing> inFlight = new ConcurrentHashMap<>();
+
+  private record Storing(long bytes, boolean isFinal) {}
+
+  /** The first seq of each VM this function refused as over the limit. */
+  private final Remembered<String, Long> refusedFrom = new Remembered<>(REMEMBERED_NAMES);
 
   private record ChunkOf(String vmId, long seq) {}
 
@@ -121,7 +126,7 @@ public final class OutputService {
           "A chunk carries at most " + MAX_CHUNK_BYTES + " bytes of text; chunk " + seq + " has " + bytes.length + ".");
     }
     ChunkOf chunk = new ChunkOf(vmId, seq);
-    inFlight.put(chunk, isFinal);
+    inFlight.put(chunk, new Storing(bytes.length, isFinal));
     try {
       return keep(store(), chunk, bytes, isFinal);
     } finally {
@@ -148,6 +153,14 @@ public final class OutputService {
     Optional<OutputStore.Through> behind = seq == 0 ? Optional.empty() : lookBack(s, vmId, seq, awaitAll(previous));
     long before;
     Optional<OutputStore.Through> through;
+    Optional<Long> refused = refusedFrom.get(vmId);
+    boolean emptyFinal = bytes.length == 0 && isFinal;
+    if (!emptyFinal && refused.isPresent() && seq > refused.get() && awaitAll(factsLater(s, vmId, refused.get())).isEmpty()) {
+      // After a chunk refused as over the limit and not sent again smaller: refused too, so that
+      // what is kept stays the start of the output (the agent may then fill the rest in smaller
+      // chunks from the refused one on).
+      throw tooLarge(vmId, seq);
+    }
     if (behind.isPresent() && behind.get().bytes() + bytes.length <= maxOutputBytes) {
       before = behind.get().bytes();
       through = Optional.of(new OutputStore.Through(before + bytes.length, behind.get().exact()));
@@ -159,19 +172,20 @@ public final class OutputService {
           throw closed(seq, last.get());
         }
       }
-      before = stored.bytes();
+      // Near the limit: what is stored, and what this function is storing right now of the VM's
+      // chunks before this one (sent at once with it), so that they cannot all pass.
+      before = stored.bytes() + storingBefore(chunk);
       through = stored.allBefore() ? Optional.of(new OutputStore.Through(stored.bytesBefore() + bytes.length, true)) : Optional.empty();
     }
     if (before + bytes.length > maxOutputBytes) {
-      throw new Failure(
-          Failure.Kind.TOO_LARGE, "output_too_large",
-          "This VM's output reached the limit of " + maxOutputBytes / 1024 + " KiB (THEBACKND_MAX_OUTPUT_KIB); chunk "
-              + seq + " was not kept.");
+      throw tooLarge(vmId, seq);
     }
     if (seq == 0) {
       s.keepName(lease.name(), vmId);
     }
-    if (s.putChunkIfAbsent(vmId, seq, bytes, through, isFinal)) {
+    boolean stored = s.putChunkIfAbsent(vmId, seq, bytes, through, isFinal);
+    inFlight.remove(chunk); // a listing shows it from now on
+    if (stored) {
       chunkFacts.put(chunk, new OutputStore.ChunkFacts(
           bytes.length,
           through.filter(OutputStore.Through::exact).map(OutputStore.Through::bytes),
@@ -182,6 +196,22 @@ public final class OutputService {
       s.putFinal(vmId, seq);
     }
     return new Accepted(vmId, seq);
+  }
+
+  private Failure tooLarge(String vmId, long seq) {
+    refusedFrom.put(vmId, Math.min(seq, refusedFrom.get(vmId).orElse(seq)));
+    return new Failure(
+        Failure.Kind.TOO_LARGE, "output_too_large",
+        "This VM's output reached the limit of " + maxOutputBytes / 1024 + " KiB (THEBACKND_MAX_OUTPUT_KIB); chunk "
+            + seq + " was not kept.");
+  }
+
+  /** The bytes of the chunks before {@code chunk} of the same VM this function is storing right now. */
+  private long storingBefore(ChunkOf chunk) {
+    return inFlight.entrySet().stream()
+        .filter(e -> e.getKey().vmId().equals(chunk.vmId()) && e.getKey().seq() < chunk.seq())
+        .mapToLong(e -> e.getValue().bytes())
+        .sum();
   }
 
   /**
@@ -209,10 +239,10 @@ public final class OutputService {
     if (known.isPresent()) {
       return CompletableFuture.completedFuture(known);
     }
-    Boolean storing = inFlight.get(chunk);
+    Storing storing = inFlight.get(chunk);
     if (storing != null) {
       return CompletableFuture.completedFuture(
-          storing ? Optional.of(new OutputStore.ChunkFacts(0, Optional.empty(), Optional.empty(), true)) : Optional.empty());
+          storing.isFinal() ? Optional.of(new OutputStore.ChunkFacts(0, Optional.empty(), Optional.empty(), true)) : Optional.empty());
     }
     return AT_ONCE.submit(() -> {
       Optional<OutputStore.ChunkFacts> read = s.facts(vmId, seq);
@@ -331,11 +361,14 @@ public final class OutputService {
   private Page read(String name, String vmId, long after) {
     OutputStore s = store();
     OutputStore.Listing listing = s.listAfter(vmId, after, PAGE_CHUNKS);
+    // The output ends at the final chunk: one stored after it (it overtook a chunk refused as over
+    // the limit, at whose seq the final one then came) is never shown.
+    Optional<Long> finalSeq = listing.hasFinal() ? s.finalSeq(vmId) : Optional.empty();
     List<OutputStore.StoredChunk> taken = new ArrayList<>();
     long expected = after + 1;
     long bytes = 0;
     for (OutputStore.StoredChunk chunk : listing.chunks()) {
-      if (chunk.seq() != expected + taken.size()) {
+      if (chunk.seq() != expected + taken.size() || finalSeq.filter(f -> chunk.seq() > f).isPresent()) {
         break;
       }
       if (!taken.isEmpty() && bytes + chunk.bytes() > PAGE_BYTES) {
@@ -344,8 +377,7 @@ public final class OutputService {
       taken.add(chunk);
       bytes += chunk.bytes();
     }
-    // The texts, the final seq and the exit code, read at once.
-    Future<Optional<Long>> finalSeq = listing.hasFinal() ? AT_ONCE.submit(() -> s.finalSeq(vmId)) : null;
+    // The texts and the exit code, read at once.
     Future<Optional<Long>> exitCodeRead = listing.hasExitCode() ? AT_ONCE.submit(() -> s.exitCode(vmId)) : null;
     List<String> texts = texts(s, taken);
     List<Chunk> chunks = new ArrayList<>();
@@ -359,7 +391,7 @@ public final class OutputService {
       chunks.add(new Chunk(expected + i, texts.get(i)));
     }
     long next = after + chunks.size();
-    boolean done = finalSeq != null && awaitAll(finalSeq).map(f -> f <= next).orElse(false);
+    boolean done = finalSeq.map(f -> f <= next).orElse(false);
     Integer exitCode = exitCodeRead == null ? null : awaitAll(exitCodeRead).map(Long::intValue).orElse(null);
     boolean nothingKept = listing.chunks().isEmpty() && !listing.hasFinal() && !listing.hasExitCode();
     return new Page(new Logs(name, vmId, chunks, next, done, exitCode), nothingKept);

@@ -188,6 +188,34 @@ class OutputRoutesTest extends MotoTest {
   }
 
   @Test
+  void aChunkStoredAfterTheFinalOneIsNeverShownSoWhatLogsShowsIsTheStart() {
+    env.put("THEBACKND_MAX_OUTPUT_KIB", "1");
+    String vmId = anyVmId();
+    assertEquals(200, output(vmId, 0, "a".repeat(600), false).status());
+    assertEquals(200, output(vmId, 2, "c".repeat(10), false).status(), "it overtook chunk 1, and fits");
+    assertError(output(vmId, 1, "b".repeat(600), false), 413, "output_too_large");
+    assertEquals(200, output(vmId, 1, "", true).status(), "the agent ends the output at the seq refused");
+    JsonNode logs = logs(Map.of("vm_id", vmId)).body();
+    assertEquals(List.of("a".repeat(600), ""), texts(logs));
+    assertTrue(logs.path("done").asBoolean());
+    assertEquals(1, logs.path("next").asLong());
+    assertEquals(List.of(), texts(logs(Map.of("vm_id", vmId, "after", "1")).body()), "nor after it");
+  }
+
+  @Test
+  void afterAChunkRefusedAsOverTheLimitLaterOnesAreRefusedUntilItIsSentAgainSmaller() {
+    env.put("THEBACKND_MAX_OUTPUT_KIB", "1");
+    String vmId = anyVmId();
+    assertEquals(200, output(vmId, 0, "a".repeat(600), false).status());
+    assertError(output(vmId, 1, "b".repeat(600), false), 413, "output_too_large");
+    assertError(output(vmId, 2, "c".repeat(10), false), 413, "output_too_large"); // it would fit, after a gap
+    assertEquals(200, output(vmId, 1, "b".repeat(400), false).status(), "chunk 1 again, smaller");
+    assertEquals(200, output(vmId, 2, "c".repeat(10), false).status());
+    assertEquals(200, output(vmId, 3, "", true).status());
+    assertEquals(List.of("a".repeat(600), "b".repeat(400), "c".repeat(10), ""), texts(logs(Map.of("vm_id", vmId)).body()));
+  }
+
+  @Test
   void outOfOrderTheLimitCountsWhatIsStored() {
     env.put("THEBACKND_MAX_OUTPUT_KIB", "1");
     String vmId = anyVmId();
