@@ -84,8 +84,9 @@ class TemplateIT {
               "CREATE",
               Stream.concat(LAUNCH.stream(), Stream.of("s3:GetObject", "s3:ListBucket")).collect(Collectors.toUnmodifiableSet())),
           Map.entry("DESTROY", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, RESOLVE_NAME)),
-          Map.entry("DESTROY_ALL", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
-          Map.entry("DESTROY_OLD", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
+          // The leases read too: the VMs they answer with carry their timelines.
+          Map.entry("DESTROY_ALL", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, READ_LEASES)),
+          Map.entry("DESTROY_OLD", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, READ_LEASES)),
           Map.entry("DESTROY_SELF", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE)),
           // Moves the deadline tag; no kill code, no termination, and the lease only read.
           Map.entry("EXTEND", Set.of(EC2_DESCRIBE, "ec2:CreateTags", RESOLVE_NAME)),
@@ -96,8 +97,8 @@ class TemplateIT {
           Map.entry("OUTPUT", Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket", READ_LEASES)),
           Map.entry("LOGS", Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket", RESOLVE_NAME)),
           Map.entry("CONSOLE", Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput", RESOLVE_NAME)),
-          // A pooled VM reads its assignment from its own lease: no EC2, nothing written.
-          Map.entry("CLAIM", Set.of("secretsmanager:GetSecretValue", RESOLVE_NAME, READ_LEASES)),
+          // A pooled VM reads its assignment from its own lease (by vm_id): no EC2, nothing written.
+          Map.entry("CLAIM", Set.of("secretsmanager:GetSecretValue", READ_LEASES)),
           // Tops up the pool: launches exactly as create does, without the cache (no closure).
           Map.entry("POOL", LAUNCH));
 
@@ -555,7 +556,7 @@ class TemplateIT {
     Set<String> keys = new TreeSet<>();
     condition.path("ForAllValues:StringEquals").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
     assertEquals(Set.of(VmTags.TOPLEVEL, VmTags.BINARY, VmTags.ARGS, "thebacknd:flake", "thebacknd:packages", VmTags.EXPIRES_AT,
-        VmTags.OWNER, "thebacknd:pool"), keys);
+        VmTags.OWNER, "thebacknd:pool", "thebacknd:claimed-at"), keys);
     for (String never : List.of(VmTags.OURS, VmTags.NAME, VmTags.VM_ID, VmTags.PHASE)) {
       assertFalse(keys.contains(never), never);
     }
