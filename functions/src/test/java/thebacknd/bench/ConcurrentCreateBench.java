@@ -70,6 +70,11 @@ public final class ConcurrentCreateBench {
         .forEach(e -> System.out.println("    not created: " + e));
     Bench.printPercentiles("create latency, " + creates + " at once, " + label,
         outcomes.stream().map(Outcome::millis).toList());
+    // What is left running: every VM listed should be one a 201 told of (or an unclaimed pooled one).
+    ApiResponse listed = api.handle(Route.LIST, "{}");
+    System.out.printf("    listed afterwards: %s VMs (201s: %d, pooled configured: %d)%n",
+        listed.status() == 200 ? String.valueOf(listed.body().path("vms").size()) : "? (list answered " + listed.status() + ")",
+        created, pooled);
     api.handle(Route.DESTROY_ALL, "{}");
     Moto.reset();
   }
