@@ -20,6 +20,7 @@ BOOT_S = 20.0  # running -> usable, a Linux AMI: 17.2 s to the port closed + 5.6
                # (daemonology.net); the NixOS base image's own boot is not measured here
 S3_LATENCY_S = 0.03  # a small S3 GET: "median latencies often in the tens of milliseconds"
                      # (AWS, "Optimizing Amazon S3 Performance", timeouts and retries)
+CLAIM_POLL_S = 1.0  # a pooled VM's agent asks POST /claim about once a second
 SUBSTITUTION_JOBS = 16  # Nix's max-substitution-jobs default: paths fetched at once
 CHECK_PARALLELISM = 32  # create's closure check: narinfo reads at once
 
@@ -106,6 +107,14 @@ def main():
     def lab(medians, label):
         return medians.get(label)
 
+    # No pooled run measured (a build whose agent does not wait in the pool): the pooled column
+    # takes the cold runs' create, fetch and switch (the same workload) and a whole poll interval
+    # for the claim's pick-up (the agent asks /claim about once a second), and says so.
+    borrowed = not any(pooled.get(label) is not None for label, _, _ in POOLED)
+    if borrowed and cold:
+        pooled = {POOLED[0][0]: cold.get(COLD[0][0]), POOLED[1][0]: CLAIM_POLL_S,
+                  POOLED[2][0]: cold.get(COLD[3][0]), POOLED[3][0]: cold.get(COLD[4][0])}
+
     def plus(*parts):
         return None if any(p is None for p in parts) else sum(parts)
 
@@ -128,6 +137,9 @@ def main():
     total_pooled = plus(*[r[2] for r in rows])
     print(f"  {'modelled create -> running':66s} {show(total_cold)} {show(total_pooled)}")
     print("  targets: pooled < 15 s; cold no worse than before (the cold path is unchanged but for its stamps)")
+    if borrowed and cold:
+        print("  (no pooled run measured: the pooled column takes the cold runs' create, fetch and switch,"
+              f" and {CLAIM_POLL_S:.0f} s for the claim's pick-up)")
     if total_cold is None or total_pooled is None:
         print("  (a phase the lab did not measure leaves its column's total open: -)")
 
