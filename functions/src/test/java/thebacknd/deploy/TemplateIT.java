@@ -55,45 +55,59 @@ class TemplateIT {
   private static final String FAILED_AT_TAG = "thebacknd:failed-at";
   private static final Set<String> LOGS = Set.of("logs:CreateLogStream", "logs:PutLogEvents");
 
+  /** Launching a VM (create, and the pool's top-up): the fleet, the launch, the kill code, a name. */
+  private static final Set<String> LAUNCH =
+      Set.of(
+          EC2_DESCRIBE,
+          "ec2:RunInstances",
+          "ec2:CreateTags",
+          "ec2:TerminateInstances",
+          "iam:PassRole",
+          "secretsmanager:GetSecretValue",
+          "dynamodb:Scan",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          RELEASE);
+
   /**
    * What each function's code calls on AWS (vm/Fleet.java, vm/Leases.java, vm/Names.java,
-   * vm/VmService.java, vm/Secrets.java, output/OutputStore.java).
+   * vm/VmService.java, vm/Secrets.java, output/OutputStore.java), by the name of its {@link Route}
+   * (names, so that this reads the same whichever routes the enum has: a route without an entry
+   * fails eachFunctionHasItsOwnRole…).
    */
-  private static final Map<Route, Set<String>> CALLS =
+  private static final Map<String, Set<String>> CALLS =
       Map.ofEntries(
           // The leases too: a VM whose launch its lease records is listed before EC2 shows it.
-          Map.entry(Route.LIST, Set.of(EC2_DESCRIBE, READ_LEASES)),
+          Map.entry("LIST", Set.of(EC2_DESCRIBE, READ_LEASES)),
+          // A pooled VM is claimed on its lease and re-tagged (CreateTags, conditioned apart).
           Map.entry(
-              Route.CREATE,
-              Set.of(
-                  EC2_DESCRIBE,
-                  "ec2:RunInstances",
-                  "ec2:CreateTags",
-                  "ec2:TerminateInstances",
-                  "iam:PassRole",
-                  "secretsmanager:GetSecretValue",
-                  "s3:GetObject",
-                  "s3:ListBucket",
-                  "dynamodb:Scan",
-                  "dynamodb:PutItem",
-                  "dynamodb:UpdateItem",
-                  RELEASE)),
-          Map.entry(Route.DESTROY, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, RESOLVE_NAME)),
-          Map.entry(Route.DESTROY_ALL, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
-          Map.entry(Route.DESTROY_OLD, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE)),
-          Map.entry(Route.DESTROY_SELF, Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE)),
+              "CREATE",
+              Stream.concat(LAUNCH.stream(), Stream.of("s3:GetObject", "s3:ListBucket")).collect(Collectors.toUnmodifiableSet())),
+          Map.entry("DESTROY", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, RESOLVE_NAME)),
+          // The leases read too: the VMs they answer with carry their timelines.
+          Map.entry("DESTROY_ALL", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, READ_LEASES)),
+          Map.entry("DESTROY_OLD", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", RELEASE, READ_LEASES)),
+          Map.entry("DESTROY_SELF", Set.of(EC2_DESCRIBE, "ec2:TerminateInstances", "secretsmanager:GetSecretValue", RELEASE)),
           // Moves the deadline tag; no kill code, no termination, and the lease only read.
-          Map.entry(Route.EXTEND, Set.of(EC2_DESCRIBE, "ec2:CreateTags", RESOLVE_NAME)),
-          Map.entry(Route.REPORT, Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue", "s3:PutObject")),
+          Map.entry("EXTEND", Set.of(EC2_DESCRIBE, "ec2:CreateTags", RESOLVE_NAME)),
+          // The timeline is stamped on the VM's lease (UpdateItem), each phase the first time.
+          Map.entry("REPORT", Set.of(EC2_DESCRIBE, "ec2:CreateTags", "secretsmanager:GetSecretValue", "s3:PutObject", "dynamodb:UpdateItem")),
           // No EC2 call at all: the kill code is the whole proof, the bucket the whole effect; the
           // leases are read to refuse output of a VM that is gone (410).
-          Map.entry(Route.OUTPUT, Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket", READ_LEASES)),
-          Map.entry(Route.LOGS, Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket", RESOLVE_NAME)),
-          Map.entry(Route.CONSOLE, Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput", RESOLVE_NAME)));
+          Map.entry("OUTPUT", Set.of("secretsmanager:GetSecretValue", "s3:PutObject", "s3:GetObject", "s3:ListBucket", READ_LEASES)),
+          Map.entry("LOGS", Set.of(EC2_DESCRIBE, "s3:GetObject", "s3:ListBucket", RESOLVE_NAME)),
+          Map.entry("CONSOLE", Set.of(EC2_DESCRIBE, "ec2:GetConsoleOutput", RESOLVE_NAME)),
+          // A pooled VM reads its assignment from its own lease (by vm_id): no EC2, nothing written.
+          Map.entry("CLAIM", Set.of("secretsmanager:GetSecretValue", READ_LEASES)),
+          // Tops up the pool: launches exactly as create does, without the cache (no closure).
+          Map.entry("POOL", LAUNCH));
 
-  /** The routes VMs call without AWS credentials (the kill code authenticates them), each with its throttling parameters. */
-  private static final Map<Route, String> VM_ROUTES =
-      Map.of(Route.DESTROY_SELF, "VmRoute", Route.REPORT, "VmRoute", Route.OUTPUT, "OutputRoute");
+  /**
+   * The routes VMs call without AWS credentials (the kill code authenticates them), by route name,
+   * each with its throttling parameters.
+   */
+  private static final Map<String, String> VM_ROUTES =
+      Map.of("DESTROY_SELF", "VmRoute", "REPORT", "VmRoute", "OUTPUT", "OutputRoute", "CLAIM", "VmRoute");
 
   /** The only configuration the functions read (docs/reference.md, "Configuration"). */
   private static final Set<String> KNOWN_VARIABLES =
@@ -104,7 +118,8 @@ class TemplateIT {
           "THEBACKND_SECURITY_GROUP_IDS", "THEBACKND_KEY_NAME", "THEBACKND_API_URL", "NIX_CACHE",
           "NIX_TRUSTED_KEY", "THEBACKND_VERIFY_CACHE", "THEBACKND_LEASES_TABLE", "THEBACKND_OUTPUT_BUCKET",
           "THEBACKND_MAX_OUTPUT_KIB", "THEBACKND_BOOT_TIMEOUT_MINUTES", "THEBACKND_SPOT_FALLBACK",
-          "THEBACKND_FAILED_KEEP_MINUTES");
+          "THEBACKND_FAILED_KEEP_MINUTES", "THEBACKND_POOL", "THEBACKND_POOL_IDLE_MINUTES",
+          "THEBACKND_ALLOW_VM_BUILDS", "THEBACKND_UPSTREAM_CACHES");
 
   private static JsonNode source;
   private static JsonNode deployed;
@@ -263,7 +278,7 @@ class TemplateIT {
       JsonNode route = routes.get(endpoint.method + " " + endpoint.path);
       assertNotNull(route, "no route for " + endpoint);
       JsonNode p = route.path("Properties");
-      assertEquals(VM_ROUTES.containsKey(endpoint) ? "NONE" : "AWS_IAM", p.path("AuthorizationType").asText(), endpoint.toString());
+      assertEquals(VM_ROUTES.containsKey(endpoint.name()) ? "NONE" : "AWS_IAM", p.path("AuthorizationType").asText(), endpoint.toString());
       assertEquals("integrations/${%s}".formatted(integrationId(p)), p.path("Target").path("Fn::Sub").asText());
       JsonNode integration = resource(deployed, integrationId(p)).path("Properties");
       assertEquals("AWS_PROXY", integration.path("IntegrationType").asText());
@@ -306,12 +321,18 @@ class TemplateIT {
   @Test
   void theVmRoutesAreThrottled() {
     JsonNode stage = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next().path("Properties");
-    for (var route : VM_ROUTES.entrySet()) {
-      Route endpoint = route.getKey();
+    Set<String> throttled = new TreeSet<>();
+    for (Route endpoint : Route.values()) {
+      String parameters = VM_ROUTES.get(endpoint.name());
+      if (parameters == null) {
+        continue;
+      }
       JsonNode settings = stage.path("RouteSettings").path(endpoint.method + " " + endpoint.path);
-      assertEquals(route.getValue() + "RateLimit", settings.path("ThrottlingRateLimit").path("Ref").asText(), endpoint.toString());
-      assertEquals(route.getValue() + "BurstLimit", settings.path("ThrottlingBurstLimit").path("Ref").asText(), endpoint.toString());
+      assertEquals(parameters + "RateLimit", settings.path("ThrottlingRateLimit").path("Ref").asText(), endpoint.toString());
+      assertEquals(parameters + "BurstLimit", settings.path("ThrottlingBurstLimit").path("Ref").asText(), endpoint.toString());
+      throttled.add(endpoint.name());
     }
+    assertEquals(VM_ROUTES.keySet(), throttled, "every VM route is a route of the API");
     assertTrue(stage.path("DefaultRouteSettings").path("ThrottlingRateLimit").isNumber());
   }
 
@@ -330,13 +351,15 @@ class TemplateIT {
     assertTrue(defaultOf("OutputRouteBurstLimit") >= 2 * maxVms * perVm, "OutputRouteBurstLimit");
     // /report and /destroy-self: a report retried at most a second apart at first, by every VM at
     // once after a bad minute; booting, fetching and switching of every VM within one second.
+    // /claim (the same parameters): every pooled VM asking once a second, and the pool is at most
+    // MaxVms VMs.
     assertTrue(defaultOf("VmRouteRateLimit") >= maxVms, "VmRouteRateLimit");
     assertTrue(defaultOf("VmRouteBurstLimit") >= 3 * maxVms, "VmRouteBurstLimit");
     // And what the open routes let through together stays far below API Gateway's account-wide
     // 10,000 requests a second, which every API of the account shares.
     JsonNode stage = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next().path("Properties");
     int open = 0;
-    for (String route : List.of("POST /report", "POST /destroy-self", "POST /output", "$default")) {
+    for (String route : List.of("POST /report", "POST /destroy-self", "POST /output", "POST /claim", "$default")) {
       open += defaultOf(stage.path("RouteSettings").path(route).path("ThrottlingRateLimit").path("Ref").asText());
     }
     assertTrue(open <= 1000, "the open routes together allow " + open + " requests a second");
@@ -345,7 +368,10 @@ class TemplateIT {
   @Test
   void destroyOldRunsEveryTenMinutesWithRetriesAsAScheduleEvent() {
     Map<String, JsonNode> schedules = resourcesOfType("AWS::Scheduler::Schedule");
-    assertEquals(1, schedules.size());
+    assertEquals(Set.of("PoolSchedule"), schedules.keySet().stream().filter(id -> schedules.get(id).has("Condition")).collect(Collectors.toSet()),
+        "only the pool's schedule is conditional");
+    schedules.remove("PoolSchedule");
+    assertEquals(1, schedules.size(), schedules.keySet().toString());
     JsonNode p = schedules.values().iterator().next().path("Properties");
     assertEquals("rate(10 minutes)", p.path("ScheduleExpression").asText());
     JsonNode target = p.path("Target");
@@ -361,6 +387,64 @@ class TemplateIT {
     assertEquals(target.path("Arn"), statements.get(0).path("Resource"));
   }
 
+  @Test
+  void thePoolIsToppedUpAtLeastEveryTwoMinutesOnlyWhenAPoolIsConfigured() throws Exception {
+    JsonNode schedule = resource(deployed, "PoolSchedule");
+    assertEquals("AWS::Scheduler::Schedule", schedule.path("Type").asText());
+    assertEquals("HasPool", schedule.path("Condition").asText(), "nothing runs while no pool is set");
+    assertEquals("{\"Fn::Not\":[{\"Fn::Equals\":[{\"Ref\":\"Pool\"},\"\"]}]}", deployed.path("Conditions").path("HasPool").toString());
+    JsonNode p = schedule.path("Properties");
+    Matcher rate = Pattern.compile("rate\\((\\d+) minutes?\\)").matcher(p.path("ScheduleExpression").asText());
+    assertTrue(rate.matches(), p.path("ScheduleExpression").asText());
+    assertTrue(Integer.parseInt(rate.group(1)) <= 2, "at least every 2 minutes: " + rate.group());
+    JsonNode target = p.path("Target");
+    assertEquals(functionFor(route("POOL")), functionOfAlias(target.path("Arn").path("Ref").asText()));
+    assertFalse(Json.parse(target.path("Input").asText()).path("dry_run").asBoolean(true), "a real top-up: " + target);
+    assertTrue(target.path("RetryPolicy").path("MaximumEventAgeInSeconds").asInt() <= 120, "a stale run is superseded by the next one");
+    // Its role exists with it, trusts only the scheduler, and may invoke that alias and nothing else.
+    String roleId = target.path("RoleArn").path("Fn::GetAtt").get(0).asText();
+    JsonNode role = resource(deployed, roleId);
+    assertEquals("HasPool", role.path("Condition").asText());
+    assertEquals("scheduler.amazonaws.com", trustedService(role));
+    List<JsonNode> statements = statements(role);
+    assertEquals(1, statements.size(), statements.toString());
+    assertEquals(List.of("lambda:InvokeFunction"), actions(statements.get(0)));
+    assertEquals(target.path("Arn"), statements.get(0).path("Resource"));
+  }
+
+  @Test
+  void thePoolAndVmBuildSettingsAreParametersWithTheirDocumentedDefaults() {
+    JsonNode parameters = source.path("Parameters");
+    assertEquals("", parameters.path("Pool").path("Default").asText("missing"));
+    assertEquals(60, parameters.path("PoolIdleMinutes").path("Default").asInt());
+    assertEquals(1, parameters.path("PoolIdleMinutes").path("MinValue").asInt());
+    assertEquals("false", parameters.path("AllowVmBuilds").path("Default").asText(), "VM builds are off unless asked for");
+    assertEquals("[\"true\",\"false\"]", parameters.path("AllowVmBuilds").path("AllowedValues").toString());
+    assertEquals("", parameters.path("UpstreamCaches").path("Default").asText("missing"));
+    Pattern pool = Pattern.compile(parameters.path("Pool").path("AllowedPattern").asText());
+    for (String good : List.of("", "t3.micro=2", "t3.micro=2,t4g.small:spot=1")) {
+      assertTrue(pool.matcher(good).matches(), "Pool refuses " + good);
+    }
+    for (String bad : List.of("t3.micro", "t3.micro=", "t3.micro=-1", "t3.micro:ondemand=1", "t3.micro=1,", " t3.micro=1", "t3.micro=1 t3.small=1")) {
+      assertFalse(pool.matcher(bad).matches(), "Pool takes " + bad);
+    }
+    Pattern caches = Pattern.compile(parameters.path("UpstreamCaches").path("AllowedPattern").asText());
+    String nixos = "https://cache.nixos.org=cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=";
+    for (String good : List.of("", nixos, nixos + " http://127.0.0.1:8080/c=lab-1:6oq/L6sCTibuYBgkM6eo5tGN1Aiky+XJXlMaJDeUNhY=")) {
+      assertTrue(caches.matcher(good).matches(), "UpstreamCaches refuses " + good);
+    }
+    for (String bad : List.of("https://cache.nixos.org", "cache.nixos.org=k:abc=", nixos + ",", nixos + "  " + nixos, "https://c.example=nokey")) {
+      assertFalse(caches.matcher(bad).matches(), "UpstreamCaches takes " + bad);
+    }
+    Map<String, String> variableOf = Map.of("Pool", "THEBACKND_POOL", "PoolIdleMinutes", "THEBACKND_POOL_IDLE_MINUTES",
+        "AllowVmBuilds", "THEBACKND_ALLOW_VM_BUILDS", "UpstreamCaches", "THEBACKND_UPSTREAM_CACHES");
+    for (var function : functions().entrySet()) {
+      JsonNode variables = function.getValue().path("Properties").path("Environment").path("Variables");
+      variableOf.forEach((parameter, variable) ->
+          assertEquals("{\"Ref\":\"" + parameter + "\"}", variables.path(variable).toString(), function.getKey() + " " + variable));
+    }
+  }
+
   // ------------------------------------------------------------------ least privilege
 
   @Test
@@ -374,7 +458,8 @@ class TemplateIT {
       assertTrue(r.path("Properties").path("ManagedPolicyArns").isMissingNode(), role + " must not attach managed policies");
       Set<String> granted = new TreeSet<>();
       statements(r).forEach(s -> granted.addAll(actions(s)));
-      Set<String> expected = new TreeSet<>(CALLS.get(endpoint));
+      assertTrue(CALLS.containsKey(endpoint.name()), "TemplateIT.CALLS says nothing of what " + endpoint + " calls");
+      Set<String> expected = new TreeSet<>(CALLS.get(endpoint.name()));
       expected.addAll(LOGS);
       assertEquals(expected, granted, endpoint + " (" + role + ")");
     }
@@ -440,17 +525,72 @@ class TemplateIT {
   }
 
   @Test
-  void createTagsOnlyAsPartOfRunInstances() {
-    Set<String> tagged = new TreeSet<>();
-    for (JsonNode s : statementsWith(resource(deployed, roleOf(Route.CREATE)), "ec2:CreateTags")) {
-      resources(s).forEach(r -> tagged.add(resourceType(r)));
-      assertEquals(List.of("ec2:CreateTags"), actions(s));
-      assertEquals("RunInstances", s.path("Condition").path("StringEquals").path("ec2:CreateAction").asText(), s.toString());
-      Set<String> keys = new TreeSet<>();
-      s.path("Condition").path("ForAllValues:StringLike").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
-      assertEquals(Set.of("thebacknd", "thebacknd:*", "Name"), keys, s.toString());
+  void createAndThePoolTagOnlyAsPartOfRunInstancesButCreateRetagsAClaimedPooledVm() {
+    for (Route endpoint : List.of(Route.CREATE, route("POOL"))) {
+      Set<String> tagged = new TreeSet<>();
+      for (JsonNode s : statementsWith(resource(deployed, roleOf(endpoint)), "ec2:CreateTags")) {
+        if (s.path("Sid").asText().equals("RetagClaimedPoolVm") && endpoint == Route.CREATE) {
+          continue; // createRetagsOnlyPooledVmsOfOursAndOnlyTheirWorkloadKeys
+        }
+        resources(s).forEach(r -> tagged.add(resourceType(r)));
+        assertAtLaunchOnly(s);
+      }
+      assertEquals(Set.of("instance", "volume", "spot-instances-request"), tagged, endpoint.toString());
     }
-    assertEquals(Set.of("instance", "volume", "spot-instances-request"), tagged);
+  }
+
+  @Test
+  void createRetagsOnlyPooledVmsOfOursAndOnlyTheirWorkloadKeys() {
+    List<JsonNode> retag = statementsWith(resource(deployed, roleOf(Route.CREATE)), "ec2:CreateTags").stream()
+        .filter(s -> !s.path("Condition").path("StringEquals").has("ec2:CreateAction")).toList();
+    assertEquals(1, retag.size(), retag.toString());
+    JsonNode s = retag.get(0);
+    assertEquals(List.of("ec2:CreateTags"), actions(s));
+    for (JsonNode r : resources(s)) {
+      assertEquals("instance", resourceType(r));
+    }
+    JsonNode condition = s.path("Condition");
+    assertEquals("true", condition.path("StringEquals").path("ec2:ResourceTag/" + VmTags.OURS).asText(), s.toString());
+    // Only an instance that carries a pool tag: never one launched for a workload.
+    assertEquals("false", condition.path("Null").path("ec2:ResourceTag/thebacknd:pool").asText(), s.toString());
+    Set<String> keys = new TreeSet<>();
+    condition.path("ForAllValues:StringEquals").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
+    assertEquals(Set.of(VmTags.TOPLEVEL, VmTags.BINARY, VmTags.ARGS, "thebacknd:flake", "thebacknd:packages", VmTags.EXPIRES_AT,
+        VmTags.OWNER, "thebacknd:pool", "thebacknd:claimed-at"), keys);
+    for (String never : List.of(VmTags.OURS, VmTags.NAME, VmTags.VM_ID, VmTags.PHASE)) {
+      assertFalse(keys.contains(never), never);
+    }
+  }
+
+  @Test
+  void thePoolLaunchesExactlyAsCreateDoesAndTheClaimTouchesNoInstance() {
+    JsonNode create = resource(deployed, roleOf(Route.CREATE));
+    JsonNode pool = resource(deployed, roleOf(route("POOL")));
+    for (String action : List.of("ec2:RunInstances", "iam:PassRole", "ec2:TerminateInstances")) {
+      List<String> created = statementsWith(create, action).stream().map(TemplateIT::withoutSid).toList();
+      List<String> pooled = statementsWith(pool, action).stream().map(TemplateIT::withoutSid).toList();
+      assertEquals(created, pooled, action);
+    }
+    assertTrue(statementsWith(pool, "s3:GetObject").isEmpty(), "the pool reads no closure");
+    for (JsonNode s : statements(resource(deployed, roleOf(route("CLAIM"))))) {
+      for (String action : actions(s)) {
+        assertFalse(action.startsWith("ec2:") || action.startsWith("s3:"), "claim calls " + action);
+      }
+    }
+  }
+
+  private static String withoutSid(JsonNode statement) {
+    com.fasterxml.jackson.databind.node.ObjectNode copy = statement.deepCopy();
+    copy.remove("Sid");
+    return copy.toString();
+  }
+
+  private static void assertAtLaunchOnly(JsonNode s) {
+    assertEquals(List.of("ec2:CreateTags"), actions(s));
+    assertEquals("RunInstances", s.path("Condition").path("StringEquals").path("ec2:CreateAction").asText(), s.toString());
+    Set<String> keys = new TreeSet<>();
+    s.path("Condition").path("ForAllValues:StringLike").path("aws:TagKeys").forEach(k -> keys.add(k.asText()));
+    assertEquals(Set.of("thebacknd", "thebacknd:*", "Name"), keys, s.toString());
   }
 
   @Test
@@ -526,16 +666,18 @@ class TemplateIT {
   }
 
   @Test
-  void theLeasesAreAnOnDemandTableKeyedByNameThatOnlyCreateWritesAndTheDestroysRelease() {
-    // Writes: create claims, records and frees; the destroys only delete; everyone else only reads.
+  void theLeasesAreAnOnDemandTableKeyedByNameThatOnlyTheLaunchesWriteReportStampsAndTheDestroysRelease() {
+    // Writes: create and the pool claim, record and free; report stamps the timeline; the
+    // destroys only delete; everyone else (the claim of a pooled VM too) only reads.
     for (Route endpoint : Route.values()) {
       Set<String> writes = new TreeSet<>();
       for (JsonNode s : statements(resource(deployed, roleOf(endpoint)))) {
         actions(s).stream().filter(a -> Set.of("dynamodb:PutItem", "dynamodb:UpdateItem", RELEASE).contains(a)).forEach(writes::add);
       }
-      Set<String> expected = switch (endpoint) {
-        case CREATE -> Set.of("dynamodb:PutItem", "dynamodb:UpdateItem", RELEASE);
-        case DESTROY, DESTROY_ALL, DESTROY_OLD, DESTROY_SELF -> Set.of(RELEASE);
+      Set<String> expected = switch (endpoint.name()) {
+        case "CREATE", "POOL" -> Set.of("dynamodb:PutItem", "dynamodb:UpdateItem", RELEASE);
+        case "REPORT" -> Set.of("dynamodb:UpdateItem");
+        case "DESTROY", "DESTROY_ALL", "DESTROY_OLD", "DESTROY_SELF" -> Set.of(RELEASE);
         default -> Set.of();
       };
       assertEquals(expected, writes, endpoint + " writes the leases");
@@ -692,7 +834,7 @@ class TemplateIT {
     }
     Set<String> iamRoutes = new TreeSet<>();
     for (Route endpoint : Route.values()) {
-      if (!VM_ROUTES.containsKey(endpoint)) {
+      if (!VM_ROUTES.containsKey(endpoint.name())) {
         iamRoutes.add(endpoint.method + endpoint.path);
       }
     }
@@ -707,15 +849,17 @@ class TemplateIT {
       assertEquals("apigateway.amazonaws.com", p.path("Principal").asText(), permission.getKey());
       assertTrue(p.path("SourceArn").path("Fn::Sub").asText().contains(":${HttpApi}/*/"), permission.getKey() + ": " + p);
     }
-    String destroyOldAlias = aliasOf(functionFor(Route.DESTROY_OLD));
+    Set<String> scheduled = Set.of(
+        "[{\"Ref\":\"" + aliasOf(functionFor(Route.DESTROY_OLD)) + "\"}]",
+        "[{\"Ref\":\"" + aliasOf(functionFor(route("POOL"))) + "\"}]");
     for (String type : List.of("AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")) {
       for (var holder : resourcesOfType(type).entrySet()) {
         List<JsonNode> all = new ArrayList<>(statements(holder.getValue()));
         holder.getValue().path("Properties").path("PolicyDocument").path("Statement").forEach(all::add);
         for (JsonNode s : all) {
           if (actions(s).stream().anyMatch(a -> a.startsWith("lambda:"))) {
-            // Only the schedule's own role, on destroy-old's alias (destroyOldRunsEveryTenMinutes…).
-            assertEquals("[{\"Ref\":\"" + destroyOldAlias + "\"}]", resources(s).toString(), holder.getKey() + ": " + s);
+            // Only a schedule's own role, on destroy-old's or the pool's alias (the schedule tests).
+            assertTrue(scheduled.contains(resources(s).toString()), holder.getKey() + ": " + s);
           }
         }
       }
@@ -770,6 +914,12 @@ class TemplateIT {
     }
     assertEquals(1, found.size(), "the agent sets " + name + " once (readonly " + name + "=N); the throttles are sized from it");
     return found.get(0);
+  }
+
+  /** The route of this name; one the code does not have yet fails the test that needs it, saying so. */
+  private static Route route(String name) {
+    return Stream.of(Route.values()).filter(r -> r.name().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("edge/Route has no " + name));
   }
 
   private static Path jarPath() {
