@@ -22,4 +22,13 @@
   # after this module, only brings the option's default, which any definition beats; mkForce
   # also beats another module that sets it, since no thebacknd VM has a use for it.
   virtualisation.amazon-init.enable = lib.mkForce false;
+
+  # amazon-image.nix sets boot.loader.timeout = 1: GRUB waits a second at every boot for a menu
+  # nobody sees on a VM `create` launched (docs/vm-agent.md, "Between power-on and the agent").
+  boot.loader.timeout = lib.mkForce 0;
+
+  # amazon-image.nix enables the SSM agent; thebacknd never uses Session Manager, and it is one
+  # more root daemon reading the instance metadata (and a passwordless-sudo ssm-user). A toplevel
+  # that wants it sets it with a priority below mkForce's (lib.mkOverride 40 true).
+  services.amazon-ssm-agent.enable = lib.mkForce false;
 }

@@ -74,6 +74,11 @@ key_file=${NIX_SIGNING_KEY_FILE:-}
 [[ -r "$key_file" ]] || die "NIX_SIGNING_KEY_FILE=$key_file is not a readable file" 2
 push_url=${NIX_CACHE_PUSH_URL:-${NIX_CACHE:-}}
 [[ -n "$push_url" ]] || die "NIX_CACHE (or NIX_CACHE_PUSH_URL) is not set: where should the closure go?" 2
+# NARs compressed with zstd decompress many times faster than with Nix's default xz, and the
+# VM's fetch is mostly decompression (docs/binary-cache.md). A URL that names a compression keeps it.
+if [[ "$push_url" != *compression=* ]]; then
+  if [[ "$push_url" == *\?* ]]; then push_url+="&compression=zstd"; else push_url+="?compression=zstd"; fi
+fi
 for tool in nix nix-build; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed" 2
 done
