@@ -3,7 +3,6 @@ package thebacknd.vm;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -11,8 +10,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
@@ -23,7 +20,6 @@ import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.IamInstanceProfileSpecification;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
-import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 import software.amazon.awssdk.services.ec2.model.InstanceMarketOptionsRequest;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataOptionsRequest;
@@ -55,8 +51,8 @@ public final class Fleet {
   private static final Filter OURS = Filter.builder().name("tag:" + VmTags.OURS).values(VmTags.OURS_VALUE).build();
 
   private final Ec2Client ec2;
-  private final Duration defaultTtl;
   private final Duration bootTimeout;
+  private final VmFromInstance vmFromInstance;
 
   /**
    * @param defaultTtl how long an instance missing its {@code thebacknd:expires-at} tag lives
@@ -64,8 +60,8 @@ public final class Fleet {
    */
   public Fleet(Ec2Client ec2, Duration defaultTtl, Duration bootTimeout) {
     this.ec2 = ec2;
-    this.defaultTtl = defaultTtl;
     this.bootTimeout = bootTimeout;
+    this.vmFromInstance = new VmFromInstance(defaultTtl, bootTimeout);
   }
 
   /** Every live VM of ours, all pages read, ordered by name number. */
@@ -129,7 +125,7 @@ public final class Fleet {
   public Vm launch(LaunchSettings settings, Launch launch, Instant now) {
     RunInstancesRequest request = runInstances(settings, launch).toBuilder().overrideConfiguration(Retries.EC2_QUICK).build();
     Instance instance = AwsErrors.call("EC2", "RunInstances", () -> ec2.runInstances(request)).instances().get(0);
-    return toVm(instance, now)
+    return vmFromInstance.of(instance, now)
         .orElseThrow(() -> new IllegalStateException("EC2 launched " + instance.instanceId() + " without our tag"));
   }
 
@@ -247,94 +243,9 @@ public final class Fleet {
         () ->
             ec2.describeInstancesPaginator(request).reservations().stream()
                 .flatMap(r -> r.instances().stream())
-                .map(i -> toVm(i, now))
+                .map(i -> vmFromInstance.of(i, now))
                 .flatMap(Optional::stream)
                 .toList());
-  }
-
-  /** The VM an instance stands for, or empty when it does not carry {@code thebacknd=true}. */
-  Optional<Vm> toVm(Instance instance, Instant now) {
-    Map<String, String> tags =
-        instance.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> a));
-    if (!VmTags.OURS_VALUE.equals(tags.get(VmTags.OURS))) {
-      return Optional.empty();
-    }
-    Instant launchedAt = instance.launchTime();
-    Instant expiresAt = expiry(tags.get(VmTags.EXPIRES_AT)).orElse(launchedAt.plus(defaultTtl));
-    String reported = tags.get(VmTags.PHASE);
-    String pool = tags.get(VmTags.POOL);
-    boolean fromPool = VmTags.POOL_CLAIMED.equals(pool);
-    boolean waitingInPool = pool != null && !fromPool;
-    Optional<Instant> claimedAt = fromPool ? expiry(tags.get(VmTags.CLAIMED_AT)) : Optional.empty();
-    Instant since = claimedAt.orElse(launchedAt);
-    Optional<DestroyReason> reason = DestroyReason.of(since, expiresAt, reported, now, bootTimeout, waitingInPool);
-    String phase = DestroyReason.shownPhase(since, reported, now, bootTimeout, waitingInPool);
-    Map<String, String> timeline = new java.util.LinkedHashMap<>();
-    timeline.put(Timeline.LAUNCHED, Timeline.stamp(launchedAt));
-    claimedAt.ifPresent(at -> timeline.put(Timeline.CLAIMED, Timeline.stamp(at)));
-    List<String> ips =
-        Stream.concat(
-                Stream.ofNullable(instance.publicIpAddress()),
-                instance.networkInterfaces().stream()
-                    .flatMap(n -> n.ipv6Addresses().stream())
-                    .map(a -> a.ipv6Address()))
-            .distinct()
-            .toList();
-    return Optional.of(
-        new Vm(
-            tags.get(VmTags.NAME),
-            tags.get(VmTags.VM_ID),
-            instance.instanceId(),
-            instance.state().nameAsString(),
-            instance.instanceTypeAsString(),
-            tags.get(VmTags.TOPLEVEL),
-            tags.get(VmTags.BINARY),
-            launchedAt,
-            expiresAt,
-            reason.isPresent(),
-            reason.map(DestroyReason::wire).orElse(null),
-            ips,
-            phase,
-            blankToNull(tags.get(VmTags.PHASE_DETAIL)),
-            exitCode(tags.get(VmTags.EXIT_CODE)),
-            instance.instanceLifecycle() == InstanceLifecycleType.SPOT ? "spot" : "on-demand",
-            ProgramArgs.fromTag(tags.get(VmTags.ARGS)),
-            blankToNull(tags.get(VmTags.OWNER)),
-            blankToNull(tags.get(VmTags.FLAKE)),
-            packages(tags.get(VmTags.PACKAGES)),
-            timeline,
-            null,
-            fromPool,
-            null));
-  }
-
-  /** A Nix shell's packages from their tag; null when absent or blank. */
-  private static List<String> packages(String tag) {
-    return tag == null || tag.isBlank() ? null : List.of(tag.trim().split(" +"));
-  }
-
-  private static Integer exitCode(String tag) {
-    try {
-      return tag == null ? null : Integer.valueOf(tag);
-    } catch (NumberFormatException e) {
-      return null;
-    }
-  }
-
-
-  private static String blankToNull(String value) {
-    return value == null || value.isBlank() ? null : value;
-  }
-
-  private static Optional<Instant> expiry(String tag) {
-    if (tag == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Instant.parse(tag));
-    } catch (DateTimeParseException e) {
-      return Optional.empty();
-    }
   }
 
   static final Comparator<Vm> BY_NAME =

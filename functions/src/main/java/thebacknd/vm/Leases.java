@@ -1,12 +1,23 @@
 package thebacknd.vm;
 
+import static thebacknd.vm.LeaseItem.ASSIGNMENT;
+import static thebacknd.vm.LeaseItem.AT;
+import static thebacknd.vm.LeaseItem.CLAIMED_AT;
+import static thebacknd.vm.LeaseItem.FROM_POOL;
+import static thebacknd.vm.LeaseItem.NAME;
+import static thebacknd.vm.LeaseItem.POOL;
+import static thebacknd.vm.LeaseItem.POOL_LOCK;
+import static thebacknd.vm.LeaseItem.TIMINGS;
+import static thebacknd.vm.LeaseItem.VM_ID;
+import static thebacknd.vm.LeaseItem.lease;
+import static thebacknd.vm.LeaseItem.s;
+import static thebacknd.vm.LeaseItem.text;
+
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -16,7 +27,6 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
-import thebacknd.Failure;
 import thebacknd.Log;
 import thebacknd.aws.AwsErrors;
 
@@ -31,21 +41,6 @@ import thebacknd.aws.AwsErrors;
  * it launched with, for a VM listed before EC2 shows it).
  */
 public final class Leases {
-
-  static final String NAME = "name";
-  static final String VM_ID = "vm_id";
-  static final String CLAIMED_AT = "claimed_at";
-  static final String INSTANCE_ID = "instance_id";
-  static final String EXPIRES_AT = "expires_at";
-  /** A timeline stamp's attribute is this prefix and its key ({@code at_requested}, {@code at_running}). */
-  static final String AT = "at_";
-  static final String TIMINGS = "timings";
-  /** The pool key of a pooled VM not claimed yet; removed by its claim. */
-  static final String POOL = "pool";
-  static final String FROM_POOL = "from_pool";
-  static final String ASSIGNMENT = "assignment";
-  /** The item that lets one pool top-up run at a time (not a name slot). */
-  static final String POOL_LOCK = "pool-top-up";
 
   private final DynamoDbClient dynamoDb;
   private final String table;
@@ -188,17 +183,7 @@ public final class Leases {
             .conditionExpression("vm_id = :vm")
             .expressionAttributeValues(values)
             .build();
-    return AwsErrors.call(
-        "DynamoDB",
-        "UpdateItem",
-        () -> {
-          try {
-            dynamoDb.updateItem(update);
-            return true;
-          } catch (ConditionalCheckFailedException notOurs) {
-            return false;
-          }
-        });
+    return conditionalUpdate(update);
   }
 
   /**
@@ -344,57 +329,5 @@ public final class Leases {
             return null;
           }
         });
-  }
-
-  /** The lease an item stands for; empty (and logged) for an item that is not one. */
-  private static Optional<Lease> lease(Map<String, AttributeValue> item) {
-    String name = text(item, NAME);
-    String vmId = text(item, VM_ID);
-    String claimedAt = text(item, CLAIMED_AT);
-    try {
-      if (name != null && vmId != null && claimedAt != null) {
-        String expiresAt = text(item, EXPIRES_AT);
-        Map<String, String> timeline = new HashMap<>();
-        for (String key : Timeline.KEYS) {
-          Optional.ofNullable(text(item, AT + key)).ifPresent(at -> timeline.put(key, at));
-        }
-        return Optional.of(new Lease(name, vmId, Instant.parse(claimedAt), Optional.ofNullable(text(item, INSTANCE_ID)),
-            Optional.ofNullable(expiresAt).map(Instant::parse), timeline,
-            Optional.ofNullable(text(item, TIMINGS)).flatMap(Leases::timings),
-            Optional.ofNullable(text(item, POOL)), "true".equals(text(item, FROM_POOL)),
-            Optional.ofNullable(text(item, ASSIGNMENT)).flatMap(Leases::assignment)));
-      }
-    } catch (DateTimeParseException e) {
-      // logged below
-    }
-    Log.warn("ignoring a malformed item in the leases table: " + Stream.of(name, vmId, claimedAt).toList());
-    return Optional.empty();
-  }
-
-  private static Optional<Assignment> assignment(String json) {
-    try {
-      return Optional.of(Assignment.fromJson(json));
-    } catch (RuntimeException malformed) {
-      Log.warn("ignoring a malformed assignment on a lease: " + Failure.excerpt(json, 80));
-      return Optional.empty();
-    }
-  }
-
-  private static Optional<Timings> timings(String json) {
-    try {
-      return Optional.of(Timings.fromJson(json));
-    } catch (RuntimeException malformed) {
-      Log.warn("ignoring malformed timings on a lease: " + Failure.excerpt(json, 80));
-      return Optional.empty();
-    }
-  }
-
-  private static String text(Map<String, AttributeValue> item, String attribute) {
-    AttributeValue value = item.get(attribute);
-    return value == null ? null : value.s();
-  }
-
-  private static AttributeValue s(String value) {
-    return AttributeValue.builder().s(value).build();
   }
 }
