@@ -1,23 +1,13 @@
 package thebacknd.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import thebacknd.cache.BinaryPath;
-import thebacknd.cache.StorePath;
 import thebacknd.cli.Spec.Argument;
 import thebacknd.cli.Spec.Option;
-import thebacknd.config.ConfigException;
 import thebacknd.edge.Route;
 
 final class RunCommand implements Command {
@@ -94,13 +84,6 @@ final class RunCommand implements Command {
     private final int queueTimeoutMinutes;
     private final int pollSeconds;
     private final int logsPollMillis;
-    /** PATH (or -A's FILE), and a program's arguments. */
-    private String path;
-    private List<String> args = List.of();
-
-    /** run's own options (null, false for shell). */
-    private String attr;
-    private boolean binary;
 
     Run(Invocation in, boolean waitForPhase) {
       this.in = in;
@@ -121,59 +104,8 @@ final class RunCommand implements Command {
 
     /** {@code run}: PATH (a store path, FLAKEREF#ATTR, or -A's FILE) read into the workload, then launched. */
     int call() throws Exception {
-      attr = in.value("--attr");
-      binary = in.flag("--binary");
-      boolean onVm = in.flag("--on-vm");
-      splitPositionals();
-      Map<String, Object> body = new LinkedHashMap<>();
-      String target;
-      if (attr != null) {
-        if (onVm) {
-          throw in.usage("--on-vm builds a FLAKEREF#ATTR on the VM; -A builds here");
-        }
-        target = build(List.of("-A", attr), path);
-      } else if (path == null) {
-        if (onVm) {
-          throw in.usage("--on-vm needs a FLAKEREF#ATTR");
-        }
-        target = null;
-      } else if (RunTarget.of(path) instanceof RunTarget.Flake flake) {
-        FlakeReference reference = flakeReference(flake.reference(), onVm);
-        if (onVm) {
-          body.put("nix_flake", reference.isSystem() ? reference.installable() : reference.toString());
-          if (!args.isEmpty()) {
-            body.put("args", args);
-          }
-          return launch(body, !reference.isSystem());
-        }
-        target = build(List.of("--flake", reference.toString()), null);
-      } else {
-        if (onVm) {
-          throw in.usage("--on-vm builds a FLAKEREF#ATTR on the VM; " + path + " is not one (a flake reference has a #)");
-        }
-        target = StoreLinks.resolve(path);
-      }
-      boolean program = target != null && isBinary(target);
-      if (target != null) {
-        body.put(program ? "nix_binary" : "nix_toplevel", validated(target));
-      } else if (binary) {
-        throw in.usage("--binary needs a PATH");
-      }
-      if (!args.isEmpty()) {
-        if (!program) {
-          throw in.usage("ARGS are a program's arguments, but " + (target == null ? "no PATH was given" : target + " is not a program"));
-        }
-        body.put("args", args);
-      }
-      return launch(body, program);
-    }
-
-    private FlakeReference flakeReference(String text, boolean onVm) {
-      try {
-        return FlakeReference.parse(text, onVm);
-      } catch (IllegalArgumentException e) {
-        throw in.usage("invalid flake reference " + Render.safe(text) + ": " + e.getMessage() + "; nothing was launched");
-      }
+      RunWorkload workload = RunWorkload.read(in);
+      return launch(workload.body(), workload.program());
     }
 
     /**
@@ -285,17 +217,6 @@ final class RunCommand implements Command {
       return types;
     }
 
-    /**
-     * PATH is the first positional before {@code --} (with -A, the FILE; there may be none); the
-     * rest are the program's arguments. Without -A, {@code run -- PROGRAM ARGS} works too.
-     */
-    private void splitPositionals() {
-      List<String> positionals = in.positionals();
-      boolean pathFirst = in.beforeDashes() > 0 || (attr == null && !positionals.isEmpty());
-      path = pathFirst ? positionals.get(0) : null;
-      args = List.copyOf(positionals.subList(pathFirst ? 1 : 0, positionals.size()));
-    }
-
     /** Create, then follow the program to its end; the exit code is the program's (or 125). */
     private int runProgram(Map<String, Object> body) throws InterruptedException {
       PrintWriter err = in.err();
@@ -324,79 +245,6 @@ final class RunCommand implements Command {
         err.flush();
         return ProgramWait.NOT_FINISHED;
       }
-    }
-
-    private boolean isBinary(String target) {
-      if (binary) {
-        return true;
-      }
-      if (target.indexOf('/', StorePath.STORE_DIR.length()) >= 0) {
-        return true;
-      }
-      // A whole store path that is a file (writeScript, writeShellScript…) is a program too.
-      return Files.isRegularFile(Path.of(target));
-    }
-
-    private String validated(String target) {
-      String valid;
-      try {
-        valid = isBinary(target) ? BinaryPath.parse(target).toString() : StorePath.parse(target).toString();
-      } catch (IllegalArgumentException e) {
-        throw in.usage("invalid PATH " + target + ": " + e.getMessage());
-      }
-      if (isBinary(target)) {
-        checkProgramHere(BinaryPath.parse(valid));
-      }
-      return valid;
-    }
-
-    /**
-     * When this machine has the store path, a program missing from it (or not executable) cannot
-     * run on the VM either: said now, and nothing is launched. Otherwise the VM's agent checks it.
-     */
-    private void checkProgramHere(BinaryPath program) {
-      Path store = Path.of(program.storePath().toString());
-      Path file = Path.of(program.toString());
-      if (Files.isDirectory(store) && !(Files.isRegularFile(file) && Files.isExecutable(file))) {
-        throw new CliException(Main.USAGE, "no such program " + program + (Files.exists(file) ? " (it is not an executable file)" : "")
-            + ": " + store + " is on this machine and does not hold it; nothing was launched");
-      }
-    }
-
-    /**
-     * Runs build-toplevel.sh with {@code options} ({@code -A ATTR}, {@code --flake REF#ATTR}) and
-     * {@code file} (or none); its last line of output is what to run: the store path it pushed, or
-     * the program in it.
-     */
-    private String build(List<String> options, String file) throws IOException, InterruptedException {
-      List<String> command = new ArrayList<>();
-      command.add(scriptsDir().resolve("build-toplevel.sh").toString());
-      command.addAll(options);
-      if (file != null) {
-        command.add(file);
-      }
-      ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-      // The script reads NIX_SIGNING_KEY_FILE, NIX_CACHE…: from the environment this command was given.
-      builder.environment().putAll(in.env());
-      Process process = builder.start();
-      process.getOutputStream().close();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      int status = process.waitFor();
-      if (status == Main.USAGE) {
-        throw new ConfigException("build-toplevel.sh refused its inputs (see its message above); nothing was created");
-      }
-      if (status != 0) {
-        throw new CliException(Main.FAILED, "build-toplevel.sh failed with exit code " + status + "; nothing was created.");
-      }
-      return output.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b)
-          .orElseThrow(() -> new CliException(Main.FAILED, "build-toplevel.sh printed no store path."))
-          .trim();
-    }
-
-    private Path scriptsDir() {
-      return Optional.ofNullable(in.env().get("THEBACKND_SCRIPTS_DIR"))
-          .map(Path::of)
-          .orElseThrow(() -> new ConfigException("THEBACKND_SCRIPTS_DIR is not set; run through toplevel-scripts/thebacknd"));
     }
   }
 }
